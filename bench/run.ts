@@ -1,0 +1,319 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { cpus, loadavg, release, totalmem, type } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { loadEvents } from './data.js';
+import { createBenchDatabase, migrate, type BenchDatabase } from './database.js';
+import { processMemory, RssSampler, tableSizes } from './memory.js';
+import {
+  DEFAULT_EVENTS,
+  parseOptions,
+  QUICK_EVENTS,
+  UsageError,
+  type BenchOptions,
+} from './options.js';
+import {
+  formatResults,
+  writeResults,
+  type BenchResults,
+  type MemoryResult,
+  type ReadsResult,
+  type Target,
+} from './output.js';
+import { BASELINE_MAIN, killAll, SERVICE_MAIN, startServer, type Server } from './processes.js';
+import { compareResponses, measure, readMix, type LoadResult } from './reads.js';
+import { rebuildPhase } from './rebuild.js';
+import { ratio } from './stats.js';
+
+const HEALTH = '/api/v1/health';
+const startedAt = performance.now();
+
+function log(message: string): void {
+  const seconds = ((performance.now() - startedAt) / 1000).toFixed(1).padStart(6);
+  console.log(`[${seconds}s] ${message}`);
+}
+
+async function sql<T extends pg.QueryResultRow>(url: string, text: string, params: unknown[] = []) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(text, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Runs a read phase against a server while sampling that server's RSS. */
+async function loadWithMemory(
+  server: Server,
+  target: string,
+  paths: string[],
+  options: BenchOptions,
+): Promise<{ result: LoadResult; peak: number | null; after: number | null; hwm: number | null }> {
+  const sampler = new RssSampler(server.pid);
+  const result = await measure(target, server.url, paths, options);
+  const peak = sampler.stop() ?? null;
+  await sleep(2000);
+  const memory = processMemory(server.pid);
+  const failed = result.non_2xx + result.errors + result.timeouts;
+  log(
+    `  ${target}: ${result.rps.toLocaleString('en-US')} req/s, p50 ${result.p50_ms} ms, ` +
+      `p99 ${result.p99_ms} ms${failed ? `, ${failed} FAILED requests` : ''}`,
+  );
+  return { result, peak, after: memory?.rss_mb ?? null, hwm: memory?.hwm_mb ?? null };
+}
+
+function targets(results: Omit<BenchResults, 'targets' | 'total_s'>, totalS: number): Target[] {
+  const check = (name: string, goal: string, value: number | null, ok: (v: number) => boolean) => ({
+    name,
+    goal,
+    value,
+    met: value == null ? null : ok(value),
+  });
+  const sizeTarget =
+    results.events === DEFAULT_EVENTS ? 600 : results.events === QUICK_EVENTS ? 120 : null;
+  return [
+    check('rebuild service / direct SQL', '≤ 1.15', results.rebuild.ratio, (v) => v <= 1.15),
+    check(
+      'cache-off reads: rps (a)/(b)',
+      '≥ 0.70',
+      results.reads.ratios.no_cache_rps,
+      (v) => v >= 0.7,
+    ),
+    check(
+      'cache-off reads: p99 (a)/(b)',
+      '≤ 1.50',
+      results.reads.ratios.no_cache_p99,
+      (v) => v <= 1.5,
+    ),
+    check(
+      'cache-hit reads: rps (c)/(d)',
+      '≥ 0.50',
+      results.reads.ratios.cache_rps,
+      (v) => v >= 0.5,
+    ),
+    check(
+      `service peak RSS, MB${results.events === DEFAULT_EVENTS ? '' : ' (goal set for 1M events)'}`,
+      '≤ 250',
+      results.memory.service_rss_peak_mb,
+      (v) => v <= 250,
+    ),
+    check(
+      'whole run, s',
+      sizeTarget == null ? 'default ≤ 600, quick ≤ 120' : `≤ ${sizeTarget}`,
+      Math.round(totalS),
+      (v) => sizeTarget == null || v <= sizeTarget,
+    ),
+  ];
+}
+
+async function bench(options: BenchOptions, db: BenchDatabase): Promise<BenchResults> {
+  const loadAverage = Math.round(loadavg()[0] * 100) / 100;
+  log(`fresh database ${db.name} on ${db.server}; applying migrations`);
+  await migrate(db.url);
+
+  log(
+    `loading ${options.events.toLocaleString('en-US')} events over 365 days (SQL generate_series)`,
+  );
+  const data = await loadEvents(db.url, options.events, new Date(), log);
+  log(
+    `loaded ${data.events.toLocaleString('en-US')} events in ${(data.load_ms / 1000).toFixed(1)} s ` +
+      `(${data.sources} sources, ${data.entities} entities, ${data.firstDay}..${data.lastDay})`,
+  );
+  const [{ server_version: version }] = await sql<{ server_version: string }>(
+    db.url,
+    'SHOW server_version',
+  );
+  const ttls = await sql<{ slug: string; cache_ttl_seconds: number }>(
+    db.url,
+    'SELECT slug, cache_ttl_seconds FROM report_definitions',
+  );
+
+  const managementKey = randomBytes(18).toString('base64url');
+  const serviceEnv = {
+    NODE_ENV: 'production',
+    DATABASE_URL: db.url,
+    APP_AUTO_MIGRATE: 'true',
+    APP_AUTO_SEED: 'false',
+    MANAGEMENT_API_KEY: managementKey,
+    LOG_LEVEL: 'warn',
+    DATABASE_POOL_SIZE: String(options.pool),
+    RECOMPUTE_CONCURRENCY: String(options.recomputeConcurrency),
+  };
+  const baselineEnv = (mode: string) => ({
+    DATABASE_URL: db.url,
+    DATABASE_POOL_SIZE: String(options.pool),
+    BASELINE_MODE: mode,
+  });
+
+  // Phase (a) needs the report cache off: a TTL of 0 stores nothing. The service also reads
+  // the definitions only every few seconds, so each cache setting gets a fresh process.
+  await sql(db.url, 'UPDATE report_definitions SET cache_ttl_seconds = 0');
+  log('starting the service (report cache off)');
+  const service = await startServer('service', SERVICE_MAIN, serviceEnv, HEALTH);
+
+  log('rebuild phase: the service vs the same SQL over one connection');
+  const rebuild = await rebuildPhase(
+    db.url,
+    { url: service.url, managementKey },
+    {
+      dateFrom: data.firstDay,
+      dateTo: data.lastDay,
+      rounds: options.rounds,
+      recomputeConcurrency: options.recomputeConcurrency,
+    },
+    log,
+  );
+  log(
+    `rebuild: service ${Math.round(rebuild.service_ms)} ms, SQL ${Math.round(rebuild.sql_ms)} ms ` +
+      `(×${rebuild.ratio}); incremental ${rebuild.incremental.service_ms} ms vs ` +
+      `${rebuild.incremental.sql_ms} ms`,
+  );
+  // The rebuild rounds leave dead rows behind; reads and sizes should see the table as a
+  // single rebuild leaves it.
+  await sql(db.url, 'VACUUM (FULL, ANALYZE) metric_snapshots');
+  const tables = await tableSizes(db.url, ['analytics_events', 'metric_snapshots']);
+
+  const mix = readMix(data.lastDay);
+  log('read phase (b) first check: the baseline must answer exactly as the service');
+  const baseline = await startServer('baseline', BASELINE_MAIN, baselineEnv('query'), HEALTH);
+  const differences = await compareResponses(service.url, baseline.url, mix);
+  if (differences.length > 0) {
+    log(`WARNING: ${differences.length} URL(s) answered differently; see reads.differences`);
+  }
+  log('read phase (a): service, cache off');
+  const a = await loadWithMemory(service, '(a) service, cache off', mix, options);
+  await service.stop();
+  log('read phase (b): node:http + pg baseline');
+  const b = await loadWithMemory(baseline, '(b) baseline', mix, options);
+  await baseline.stop();
+
+  for (const { slug, cache_ttl_seconds } of ttls) {
+    await sql(db.url, 'UPDATE report_definitions SET cache_ttl_seconds = $2 WHERE slug = $1', [
+      slug,
+      cache_ttl_seconds,
+    ]);
+  }
+  log('read phase (c): service, cache on (TTLs restored)');
+  const cached = await startServer('service', SERVICE_MAIN, serviceEnv, HEALTH);
+  const c = await loadWithMemory(cached, '(c) service, cache on', mix, options);
+  const probe = (await (await fetch(cached.url + mix[0])).json()) as {
+    data?: { cache_hit?: boolean };
+  };
+  await cached.stop();
+  log('read phase (d): baseline, precomputed bodies');
+  const precomputed = await startServer(
+    'baseline',
+    BASELINE_MAIN,
+    baselineEnv('precomputed'),
+    HEALTH,
+  );
+  const d = await loadWithMemory(precomputed, '(d) baseline, precomputed', mix, options);
+  await precomputed.stop();
+
+  const reads: ReadsResult = {
+    mix,
+    connections: options.connections,
+    duration_s: options.duration,
+    warmup_s: options.warmup,
+    pool_size: options.pool,
+    identical: differences.length === 0,
+    differences,
+    cache_hit_seen: probe.data?.cache_hit === true,
+    service_no_cache: a.result,
+    baseline: b.result,
+    service_cache: c.result,
+    baseline_precomputed: d.result,
+    ratios: {
+      no_cache_rps: ratio(a.result.rps, b.result.rps),
+      no_cache_p99: ratio(a.result.p99_ms, b.result.p99_ms),
+      cache_rps: ratio(c.result.rps, d.result.rps),
+      cache_p99: ratio(c.result.p99_ms, d.result.p99_ms),
+    },
+  };
+  const peaks = [a.peak, c.peak].filter((value): value is number => value != null);
+  const memory: MemoryResult = {
+    service_rss_peak_mb: peaks.length > 0 ? Math.max(...peaks) : null,
+    service_rss_peak_no_cache_mb: a.peak,
+    service_rss_peak_cache_mb: c.peak,
+    service_rss_after_mb: c.after,
+    service_rss_after_no_cache_mb: a.after,
+    service_hwm_mb: c.hwm,
+    baseline_rss_peak_mb: b.peak,
+    tables,
+    snapshots_to_events: ratio(tables.metric_snapshots.total_mb, tables.analytics_events.total_mb),
+  };
+  const cpuList = cpus();
+  const partial = {
+    date: new Date().toISOString(),
+    machine: {
+      cpus: cpuList.length,
+      cpu_model: cpuList[0]?.model.trim() ?? 'unknown',
+      memory_gb: Math.round(totalmem() / 1024 ** 3),
+      os: `${type()} ${release()}`,
+      arch: process.arch,
+      load_average_start: loadAverage,
+    },
+    node: process.version,
+    postgres: version,
+    database_server: db.server,
+    events: options.events,
+    options: {
+      duration_s: options.duration,
+      warmup_s: options.warmup,
+      connections: options.connections,
+      pool: options.pool,
+      rounds: options.rounds,
+      recompute_concurrency: options.recomputeConcurrency,
+    },
+    data,
+    rebuild,
+    reads,
+    memory,
+  };
+  const totalS = Math.round((performance.now() - startedAt) / 100) / 10;
+  return { ...partial, targets: targets(partial, totalS), total_s: totalS };
+}
+
+async function main(): Promise<number> {
+  let options: BenchOptions;
+  try {
+    options = parseOptions(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(error.message);
+    return 2;
+  }
+  let db: BenchDatabase | undefined;
+  let interrupted = false;
+  const interrupt = (signal: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`${signal}: stopping, dropping the bench database`);
+    killAll();
+    void (db?.dispose() ?? Promise.resolve())
+      .catch((error: unknown) => console.error(`cleanup failed: ${String(error)}`))
+      .finally(() => process.exit(130));
+  };
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
+  try {
+    db = await createBenchDatabase(options.databaseUrl, log);
+    const results = await bench(options, db);
+    await writeResults(options.out, results);
+    console.log(`\n${formatResults(results)}\nresults: ${options.out}`);
+    return 0;
+  } finally {
+    killAll();
+    await db?.dispose();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    process.exit(1);
+  },
+);

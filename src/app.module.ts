@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { AuditModule } from './audit/audit.module.js';
+import { appConfig } from './config/app.config.js';
+import { DatabaseModule } from './database/database.module.js';
+import { DemoModule } from './demo/demo.module.js';
+import { EventsModule } from './events/events.module.js';
+import { HealthModule } from './health/health.module.js';
+import { RecomputeModule } from './recompute/recompute.module.js';
+import { ReportsModule } from './reports/reports.module.js';
+import { SnapshotsModule } from './snapshots/snapshots.module.js';
+
+@Module({
+  imports: [
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [appConfig] }),
+    DatabaseModule,
+    EventsModule,
+    SnapshotsModule,
+    ReportsModule,
+    RecomputeModule,
+    AuditModule,
+    HealthModule,
+    DemoModule,
+  ],
+})
+export class AppModule {}

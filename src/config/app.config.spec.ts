@@ -1,0 +1,58 @@
+import { ConfigError, DEFAULT_MANAGEMENT_KEY, loadConfig } from './app.config.js';
+
+describe(loadConfig.name, () => {
+  it('applies the SPEC §2 defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 3000,
+      databaseUrl: undefined,
+      embeddedPgDir: './.data/postgres',
+      managementApiKey: DEFAULT_MANAGEMENT_KEY,
+      autoMigrate: true,
+      autoSeed: true,
+      maxReportRangeDays: 366,
+      defaultReportDays: 30,
+      recomputeConcurrency: 1,
+      recomputeQueueSize: 64,
+    });
+  });
+
+  it('does not seed by default when DATABASE_URL is set', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db' }).autoSeed).toBe(false);
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db', APP_AUTO_SEED: 'true' }).autoSeed).toBe(
+      true,
+    );
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PORT', '3.5'],
+    ['RECOMPUTE_CONCURRENCY', '0'],
+    ['DATABASE_POOL_SIZE', '1'],
+    ['RECOMPUTE_QUEUE_SIZE', '-1'],
+    ['MAX_REPORT_RANGE_DAYS', 'many'],
+    ['DEFAULT_REPORT_DAYS', '0'],
+    ['APP_AUTO_MIGRATE', 'maybe'],
+    ['APP_AUTO_SEED', 'yes please'],
+    ['DATABASE_URL', 'not a url'],
+    ['DATABASE_URL', 'mysql://localhost/db'],
+    ['LOG_LEVEL', 'loud'],
+  ])('rejects %s=%s naming the variable', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(name);
+  });
+
+  it('refuses production with an empty or default management key', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow('MANAGEMENT_API_KEY');
+    expect(() => loadConfig({ NODE_ENV: 'production', MANAGEMENT_API_KEY: '  ' })).toThrow(
+      'MANAGEMENT_API_KEY',
+    );
+    expect(() =>
+      loadConfig({ NODE_ENV: 'production', MANAGEMENT_API_KEY: DEFAULT_MANAGEMENT_KEY }),
+    ).toThrow('MANAGEMENT_API_KEY');
+    expect(
+      loadConfig({ NODE_ENV: 'production', MANAGEMENT_API_KEY: 's3cret' }).managementApiKey,
+    ).toBe('s3cret');
+  });
+});

@@ -1,0 +1,103 @@
+import { registerAs } from '@nestjs/config';
+import packageJson from '../../package.json' with { type: 'json' };
+
+export const DEFAULT_MANAGEMENT_KEY = 'local-management-key';
+
+/** The validated, typed configuration of one running service (SPEC §2). */
+export interface AppConfig {
+  nodeEnv: string;
+  port: number;
+  databaseUrl: string | undefined;
+  embeddedPgDir: string;
+  databasePoolSize: number;
+  managementApiKey: string;
+  autoMigrate: boolean;
+  autoSeed: boolean;
+  maxReportRangeDays: number;
+  defaultReportDays: number;
+  recomputeConcurrency: number;
+  recomputeQueueSize: number;
+  recomputeLeaseSeconds: number;
+  shutdownGraceSeconds: number;
+  appVersion: string;
+  logLevel: 'error' | 'warn' | 'log' | 'debug';
+}
+
+/** Thrown for a bad environment value; the message names the variable. */
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function read(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^-?\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max} (got "${raw}")`);
+  }
+  return Number(raw);
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['true', '1', 'yes'].includes(raw)) return true;
+  if (['false', '0', 'no'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false (got "${raw}")`);
+}
+
+function databaseUrl(env: Env): string | undefined {
+  const raw = read(env, 'DATABASE_URL');
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('DATABASE_URL must be a postgres:// connection URL');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError('DATABASE_URL must be a postgres:// connection URL');
+  }
+  return raw;
+}
+
+/** Reads and validates the environment; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Env): AppConfig {
+  const nodeEnv = read(env, 'NODE_ENV') ?? 'development';
+  const url = databaseUrl(env);
+  const managementApiKey = read(env, 'MANAGEMENT_API_KEY') ?? DEFAULT_MANAGEMENT_KEY;
+  if (nodeEnv === 'production' && managementApiKey === DEFAULT_MANAGEMENT_KEY) {
+    throw new ConfigError(
+      'MANAGEMENT_API_KEY must be set to a non-default secret when NODE_ENV=production',
+    );
+  }
+  const logLevel = read(env, 'LOG_LEVEL') ?? 'log';
+  if (!['error', 'warn', 'log', 'debug'].includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of error, warn, log, debug (got "${logLevel}")`);
+  }
+  return {
+    nodeEnv,
+    port: int(env, 'PORT', 3000, 0, 65535),
+    databaseUrl: url,
+    embeddedPgDir: read(env, 'EMBEDDED_PG_DIR') ?? './.data/postgres',
+    databasePoolSize: int(env, 'DATABASE_POOL_SIZE', 10, 2, 200),
+    managementApiKey,
+    autoMigrate: bool(env, 'APP_AUTO_MIGRATE', true),
+    autoSeed: bool(env, 'APP_AUTO_SEED', url === undefined),
+    maxReportRangeDays: int(env, 'MAX_REPORT_RANGE_DAYS', 366, 1, 36600),
+    defaultReportDays: int(env, 'DEFAULT_REPORT_DAYS', 30, 1, 36600),
+    recomputeConcurrency: int(env, 'RECOMPUTE_CONCURRENCY', 1, 1, 64),
+    recomputeQueueSize: int(env, 'RECOMPUTE_QUEUE_SIZE', 64, 0, 100000),
+    recomputeLeaseSeconds: int(env, 'RECOMPUTE_LEASE_SECONDS', 30, 2, 3600),
+    shutdownGraceSeconds: int(env, 'SHUTDOWN_GRACE_SECONDS', 25, 0, 3600),
+    appVersion: read(env, 'APP_VERSION') ?? packageJson.version,
+    logLevel: logLevel as AppConfig['logLevel'],
+  };
+}
+
+/** The `app` config namespace, injected with `@Inject(appConfig.KEY)`. */
+export const appConfig = registerAs('app', (): AppConfig => loadConfig(process.env));

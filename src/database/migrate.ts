@@ -1,0 +1,29 @@
+import type { DataSource } from 'typeorm';
+
+/** Runs `work` while holding a PostgreSQL advisory lock, so instances starting together take turns. */
+export async function withAdvisoryLock<T>(
+  dataSource: DataSource,
+  name: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock(hashtext($1))', [name]);
+    try {
+      return await work();
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [name]);
+    }
+  } finally {
+    await runner.release();
+  }
+}
+
+/** Applies pending migrations, one instance at a time. Returns the names applied. */
+export async function runMigrations(dataSource: DataSource): Promise<string[]> {
+  return withAdvisoryLock(dataSource, 'tally:migrations', async () => {
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    return applied.map((migration) => migration.name);
+  });
+}

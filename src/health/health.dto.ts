@@ -1,0 +1,23 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+export class HealthDependenciesDto {
+  @ApiProperty({ enum: ['ok', 'unavailable'], example: 'ok' })
+  postgres: 'ok' | 'unavailable';
+}
+
+export class HealthDto {
+  @ApiProperty({ enum: ['ok', 'degraded'], example: 'ok' })
+  status: 'ok' | 'degraded';
+
+  @ApiProperty({ example: 'tally' })
+  service: string;
+
+  @ApiProperty({ example: '0.1.0' })
+  version: string;
+
+  @ApiProperty({ example: '2026-11-25T09:00:00.000Z', format: 'date-time' })
+  timestamp: string;
+
+  @ApiProperty({ type: HealthDependenciesDto })
+  dependencies: HealthDependenciesDto;
+}

@@ -1,0 +1,106 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiError } from '../common/api-error.js';
+import { Enveloped } from '../common/envelope.js';
+import { ManagementAuth } from '../common/management-key.guard.js';
+import { ApiEnvelope, ApiErrors } from '../common/openapi.js';
+import { CreateRecomputationDto } from './dto/create-recomputation.dto.js';
+import { ListRecomputationsQuery } from './dto/list-recomputations.query.js';
+import { RecomputeRunDto, toRunDto } from './dto/recompute-run.dto.js';
+import { ApiGetRunErrors, ApiTriggerErrors } from './recompute.openapi.js';
+import { RecomputeService } from './recompute.service.js';
+import { MAX_ACTOR_LENGTH, resolveActor } from './run-scope.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+@ApiTags('recomputations')
+@ManagementAuth()
+@Controller('recomputations')
+export class RecomputeController {
+  constructor(private readonly recompute: RecomputeService) {}
+
+  @Post()
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Trigger a snapshot rebuild',
+    description:
+      'Creates a pending run, audits `recompute.triggered` and hands the run to the executor. ' +
+      'The rebuild covers whole buckets: a week run spans Monday of date_from’s week to ' +
+      'Sunday of date_to’s week. Poll `GET /recomputations/{id}` for the outcome.',
+  })
+  @ApiHeader({
+    name: 'X-Actor',
+    required: false,
+    description: `audit actor when the body has no requested_by (at most ${MAX_ACTOR_LENGTH} characters)`,
+  })
+  @ApiBody({
+    type: CreateRecomputationDto,
+    examples: {
+      day: {
+        summary: 'rebuild November, daily buckets',
+        value: {
+          report_slug: 'volume-by-period',
+          window: 'day',
+          date_from: '2026-11-01',
+          date_to: '2026-11-30',
+          requested_by: 'alice@ops',
+        },
+      },
+      week: {
+        summary: 'rebuild the weeks touching a range',
+        value: {
+          report_slug: 'status-counts',
+          window: 'week',
+          date_from: '2026-11-04',
+          date_to: '2026-11-20',
+        },
+      },
+    },
+  })
+  @ApiEnvelope(RecomputeRunDto, { status: 202, description: 'accepted: the run, still pending' })
+  @ApiTriggerErrors()
+  async create(
+    @Body() body: CreateRecomputationDto,
+    @Headers('x-actor') actorHeader?: string | string[],
+  ): Promise<RecomputeRunDto> {
+    const resolved = resolveActor(body.requested_by, actorHeader);
+    if ('problem' in resolved) throw ApiError.invalid(resolved.problem.message, [resolved.problem]);
+    const run = await this.recompute.trigger(
+      {
+        reportSlug: body.report_slug,
+        window: body.window,
+        dateFrom: body.date_from,
+        dateTo: body.date_to,
+      },
+      resolved.actor,
+    );
+    return toRunDto(run);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List recompute runs, newest first' })
+  @ApiEnvelope(RecomputeRunDto, { isArray: true, paginated: true })
+  @ApiErrors('invalid_request')
+  async list(@Query() query: ListRecomputationsQuery): Promise<Enveloped<RecomputeRunDto[]>> {
+    const { items, total } = await this.recompute.list(
+      { status: query.status, reportSlug: query.report_slug },
+      query.limit,
+      query.offset,
+    );
+    return Enveloped.page(items.map(toRunDto), { limit: query.limit, offset: query.offset, total });
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One recompute run' })
+  @ApiParam({ name: 'id', format: 'uuid', example: '5f0c6f3e-2b7a-4a43-9d51-0a8f3c7e2b19' })
+  @ApiEnvelope(RecomputeRunDto)
+  @ApiGetRunErrors()
+  async get(@Param('id') id: string): Promise<RecomputeRunDto> {
+    if (!UUID.test(id)) {
+      throw ApiError.invalid('id must be a UUID', [
+        { parameter: 'id', message: 'id must be a UUID' },
+      ]);
+    }
+    return toRunDto(await this.recompute.get(id.toLowerCase()));
+  }
+}

@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
+import { SnapshotsModule } from '../snapshots/snapshots.module.js';
+import { InProcessExecutor } from './executor/in-process.executor.js';
+import { RecomputeExecutor } from './executor/recompute-executor.js';
+import { HeldRuns } from './held-runs.js';
+import { RecomputeController } from './recompute.controller.js';
+import { RecomputeRepository } from './recompute.repository.js';
+import { RecomputeService } from './recompute.service.js';
+import { RecomputeWorker } from './recompute.worker.js';
+
+/** Recompute runs: the management API, the guarded lifecycle, the executor and the worker. */
+@Module({
+  imports: [SnapshotsModule, AuditModule],
+  controllers: [RecomputeController],
+  providers: [
+    RecomputeRepository,
+    RecomputeService,
+    RecomputeWorker,
+    HeldRuns,
+    { provide: RecomputeExecutor, useClass: InProcessExecutor },
+  ],
+  exports: [RecomputeService],
+})
+export class RecomputeModule {}

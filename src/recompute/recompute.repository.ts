@@ -1,0 +1,302 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import type {
+  RecomputeRun,
+  RunStatus,
+  RunSummary,
+  WindowName,
+} from '../database/entities/index.js';
+
+export interface RunScope {
+  reportSlug: string;
+  window: WindowName;
+  dateFrom: string;
+  dateTo: string;
+}
+
+export interface RunFilter {
+  status?: RunStatus;
+  reportSlug?: string;
+}
+
+/** A run this process holds: `attempt` 0 while it waits in the queue, else the claimed attempt. */
+export interface HeldRun {
+  id: string;
+  attempt: number;
+}
+
+/** A run no live executor holds: pending with no (or an expired) lease, or running with an expired lease. */
+export interface OrphanRun {
+  id: string;
+  status: 'pending' | 'running';
+  attempts: number;
+}
+
+const RUN_COLUMNS = `
+  id, report_slug AS "reportSlug", window_name AS "windowName",
+  to_char(date_from, 'YYYY-MM-DD') AS "dateFrom", to_char(date_to, 'YYYY-MM-DD') AS "dateTo",
+  requested_by AS "requestedBy", status, requested_at AS "requestedAt",
+  started_at AS "startedAt", finished_at AS "finishedAt", error_message AS "errorMessage",
+  summary, attempts, locked_by AS "lockedBy", lease_expires_at AS "leaseExpiresAt"`;
+
+const LIST_WHERE = `($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR report_slug = $2)`;
+
+/**
+ * Lifecycle SQL for `recompute_runs`; every transition is guarded in its WHERE clause, so it
+ * holds whichever process (or instance) runs it. UPDATEs sit in a CTE so TypeORM hands back
+ * plain rows.
+ */
+@Injectable()
+export class RecomputeRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * Inserts a pending run leased to `owner` (the process that queues it). Returns undefined
+   * when the scope already has a pending or running run: the partial unique index
+   * `recompute_runs_active_scope_key` arbitrates, also between concurrent transactions and
+   * instances (a concurrent insert waits for the other transaction to commit or roll back).
+   */
+  async insertPending(
+    manager: EntityManager,
+    scope: RunScope,
+    requestedBy: string,
+    owner: string,
+    leaseSeconds: number,
+  ): Promise<RecomputeRun | undefined> {
+    const [run] = await manager.query(
+      `INSERT INTO recompute_runs
+         (report_slug, window_name, date_from, date_to, requested_by, locked_by, lease_expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7))
+       ON CONFLICT (report_slug, window_name, date_from, date_to)
+         WHERE status IN ('pending', 'running') DO NOTHING
+       RETURNING ${RUN_COLUMNS}`,
+      [
+        scope.reportSlug,
+        scope.window,
+        scope.dateFrom,
+        scope.dateTo,
+        requestedBy,
+        owner,
+        leaseSeconds,
+      ],
+    );
+    return run;
+  }
+
+  /** The windows a report definition offers (empty when the report does not exist). */
+  async reportWindows(slug: string): Promise<WindowName[]> {
+    const rows: { window_name: WindowName }[] = await this.dataSource.query(
+      `SELECT w.window_name FROM report_definitions r
+         JOIN aggregate_windows w ON w.report_slug = r.slug
+        WHERE r.slug = $1 ORDER BY w.window_name`,
+      [slug],
+    );
+    return rows.map((row) => row.window_name);
+  }
+
+  async findById(id: string): Promise<RecomputeRun | undefined> {
+    const [run] = await this.dataSource.query(
+      `SELECT ${RUN_COLUMNS} FROM recompute_runs WHERE id = $1`,
+      [id],
+    );
+    return run;
+  }
+
+  /** The pending or running run of a scope, if any. */
+  async findActive(scope: RunScope): Promise<RecomputeRun | undefined> {
+    const [run] = await this.dataSource.query(
+      `SELECT ${RUN_COLUMNS} FROM recompute_runs
+        WHERE report_slug = $1 AND window_name = $2 AND date_from = $3 AND date_to = $4
+          AND status IN ('pending', 'running')`,
+      [scope.reportSlug, scope.window, scope.dateFrom, scope.dateTo],
+    );
+    return run;
+  }
+
+  /** One page of runs, newest first. */
+  list(filter: RunFilter, limit: number, offset: number): Promise<RecomputeRun[]> {
+    return this.dataSource.query(
+      `SELECT ${RUN_COLUMNS} FROM recompute_runs WHERE ${LIST_WHERE}
+        ORDER BY requested_at DESC, id DESC LIMIT $3 OFFSET $4`,
+      [filter.status ?? null, filter.reportSlug ?? null, limit, offset],
+    );
+  }
+
+  async count(filter: RunFilter): Promise<number> {
+    const [{ total }] = await this.dataSource.query(
+      `SELECT count(*)::int AS total FROM recompute_runs WHERE ${LIST_WHERE}`,
+      [filter.status ?? null, filter.reportSlug ?? null],
+    );
+    return total;
+  }
+
+  /**
+   * pending → running (or a takeover of a running run whose lease expired, while attempts
+   * remain). Returns the claimed run with its new attempt number, or undefined when the run is
+   * finished, held by a live executor, or out of attempts.
+   */
+  async claim(
+    id: string,
+    owner: string,
+    leaseSeconds: number,
+    maxAttempts: number,
+  ): Promise<RecomputeRun | undefined> {
+    const [run] = await this.dataSource.query(
+      `WITH claimed AS (
+       UPDATE recompute_runs
+          SET status = 'running', started_at = now(), attempts = attempts + 1,
+              locked_by = $2, lease_expires_at = now() + make_interval(secs => $3)
+        WHERE id = $1
+          AND (status = 'pending'
+               OR (status = 'running' AND attempts < $4
+                   AND (lease_expires_at IS NULL OR lease_expires_at < now())))
+        RETURNING ${RUN_COLUMNS})
+       SELECT * FROM claimed`,
+      [id, owner, leaseSeconds, maxAttempts],
+    );
+    return run;
+  }
+
+  /**
+   * Renews the leases of the runs `owner` holds: queued ones while still pending, claimed ones
+   * while the same attempt still holds them. Returns the ids renewed.
+   */
+  async renewLeases(owner: string, held: HeldRun[], leaseSeconds: number): Promise<string[]> {
+    if (held.length === 0) return [];
+    const rows: { id: string }[] = await this.dataSource.query(
+      `WITH renewed AS (
+       UPDATE recompute_runs r SET lease_expires_at = now() + make_interval(secs => $4)
+         FROM unnest($2::uuid[], $3::int[]) AS h(id, attempt)
+        WHERE r.id = h.id AND r.locked_by = $1
+          AND ((h.attempt = 0 AND r.status = 'pending')
+               OR (h.attempt > 0 AND r.status = 'running' AND r.attempts = h.attempt))
+        RETURNING r.id)
+       SELECT id FROM renewed`,
+      [owner, held.map((run) => run.id), held.map((run) => run.attempt), leaseSeconds],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /** Runs no live executor holds, oldest first. */
+  findOrphans(limit: number): Promise<OrphanRun[]> {
+    return this.dataSource.query(
+      `SELECT id, status, attempts FROM recompute_runs
+        WHERE (status = 'pending' AND (lease_expires_at IS NULL OR lease_expires_at < now()))
+           OR (status = 'running' AND (lease_expires_at IS NULL OR lease_expires_at < now()))
+        ORDER BY requested_at, id LIMIT $1`,
+      [limit],
+    );
+  }
+
+  /** Takes over the lease of an orphaned pending run, so no other instance queues it too. */
+  async adoptPending(id: string, owner: string, leaseSeconds: number): Promise<boolean> {
+    const rows = await this.dataSource.query(
+      `WITH adopted AS (
+       UPDATE recompute_runs SET locked_by = $2, lease_expires_at = now() + make_interval(secs => $3)
+        WHERE id = $1 AND status = 'pending' AND (lease_expires_at IS NULL OR lease_expires_at < now())
+        RETURNING 1)
+       SELECT * FROM adopted`,
+      [id, owner, leaseSeconds],
+    );
+    return rows.length === 1;
+  }
+
+  /**
+   * Hands back what `owner` holds when it stops: queued pending runs lose their lease at once
+   * and claimed attempts still running have their lease expired, so any live instance takes
+   * them over without waiting (a late commit of such an attempt is refused by its guard).
+   */
+  async release(owner: string, held: HeldRun[]): Promise<void> {
+    if (held.length === 0) return;
+    await this.dataSource.query(
+      `WITH released AS (
+       UPDATE recompute_runs r
+          SET lease_expires_at = CASE WHEN r.status = 'pending' THEN NULL ELSE now() END,
+              locked_by = CASE WHEN r.status = 'pending' THEN NULL ELSE r.locked_by END
+         FROM unnest($2::uuid[], $3::int[]) AS h(id, attempt)
+        WHERE r.id = h.id AND r.locked_by = $1
+          AND ((h.attempt = 0 AND r.status = 'pending')
+               OR (h.attempt > 0 AND r.status = 'running' AND r.attempts = h.attempt))
+        RETURNING 1)
+       SELECT count(*) FROM released`,
+      [owner, held.map((run) => run.id), held.map((run) => run.attempt)],
+    );
+  }
+
+  /**
+   * Serializes rebuilds of one report and window for the rest of the transaction, so two runs
+   * with overlapping ranges never insert the same bucket at once.
+   */
+  async lockReportWindow(
+    manager: EntityManager,
+    reportSlug: string,
+    window: string,
+  ): Promise<void> {
+    await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [
+      `tally:rebuild:${reportSlug}:${window}`,
+    ]);
+  }
+
+  /** running → completed, only for the attempt holding the run; false when it lost the run. */
+  async complete(
+    manager: EntityManager,
+    id: string,
+    attempt: number,
+    summary: RunSummary,
+  ): Promise<boolean> {
+    const rows = await manager.query(
+      `WITH completed AS (
+       UPDATE recompute_runs
+          SET status = 'completed', finished_at = clock_timestamp(), summary = $3::jsonb,
+              error_message = NULL, lease_expires_at = NULL
+        WHERE id = $1 AND status = 'running' AND attempts = $2
+        RETURNING 1)
+       SELECT * FROM completed`,
+      [id, attempt, JSON.stringify(summary)],
+    );
+    return rows.length === 1;
+  }
+
+  /** running → failed, only for the attempt holding the run; false when it lost the run. */
+  async fail(
+    manager: EntityManager,
+    id: string,
+    attempt: number,
+    message: string,
+  ): Promise<boolean> {
+    const rows = await manager.query(
+      `WITH failed AS (
+       UPDATE recompute_runs
+          SET status = 'failed', finished_at = clock_timestamp(), error_message = $3, lease_expires_at = NULL
+        WHERE id = $1 AND status = 'running' AND attempts = $2
+        RETURNING 1)
+       SELECT * FROM failed`,
+      [id, attempt, message],
+    );
+    return rows.length === 1;
+  }
+
+  /**
+   * running → failed for a run whose executor died on its last allowed attempt (lease expired,
+   * attempts used up). Returns the run as it was, or undefined when it no longer qualifies.
+   */
+  async abandon(
+    manager: EntityManager,
+    id: string,
+    maxAttempts: number,
+    message: string,
+  ): Promise<RecomputeRun | undefined> {
+    const [run] = await manager.query(
+      `WITH abandoned AS (
+       UPDATE recompute_runs
+          SET status = 'failed', finished_at = clock_timestamp(), error_message = $3, lease_expires_at = NULL
+        WHERE id = $1 AND status = 'running' AND attempts >= $2
+          AND (lease_expires_at IS NULL OR lease_expires_at < now())
+        RETURNING ${RUN_COLUMNS})
+       SELECT * FROM abandoned`,
+      [id, maxAttempts, message],
+    );
+    return run;
+  }
+}

@@ -1,0 +1,42 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { API_PREFIX } from '../common/app-setup.js';
+import type { RawQuery } from './report-query.js';
+import { ReportsService } from './reports.service.js';
+
+/** The Fastify route pattern of `GET /reports/{slug}/run`, as Nest registers it. */
+export const RUN_ROUTE = `/${API_PREFIX}/reports/:slug/run`;
+/** What Fastify sends for a serialized object; a hit is sent as text, so it is set here. */
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * Answers report-run cache hits in a Fastify `onRequest` hook, before Nest's routing, pipes and
+ * interceptors: a hit is the hot path of the service and needs none of them. The hook calls the
+ * same `ReportsService` code as the controller and sends the same `{data, meta}` envelope (as
+ * text serialized once per cached page);
+ * everything that is not a hit (a miss, any invalid input, an unknown report) goes on to Nest
+ * untouched, so validation and errors stay in one place.
+ */
+@Injectable()
+export class CachedRunHook implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly reports: ReportsService,
+  ) {}
+
+  onModuleInit(): void {
+    // An application context without HTTP (`npm run seed`) has no server to hook into.
+    const fastify = this.adapterHost.httpAdapter?.getInstance?.() as FastifyInstance | undefined;
+    if (typeof fastify?.addHook !== 'function') return;
+    fastify.addHook('onRequest', (request, reply) => this.serveHit(request, reply));
+  }
+
+  /** Resolves to the sent reply on a hit (Fastify then stops), otherwise to undefined. */
+  private async serveHit(request: FastifyRequest, reply: FastifyReply) {
+    if (request.method !== 'GET' || request.routeOptions.url !== RUN_ROUTE) return undefined;
+    const { slug } = request.params as { slug: string };
+    const body = await this.reports.cachedRunBody(request.url, slug, request.query as RawQuery);
+    return body === undefined ? undefined : reply.type(JSON_CONTENT_TYPE).send(body);
+  }
+}

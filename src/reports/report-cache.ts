@@ -1,0 +1,135 @@
+import { Injectable } from '@nestjs/common';
+import type { ReportRow } from './reports.repository.js';
+
+/** What a stamp records: the state of the cache when a read of the database began. */
+export interface CacheStamp {
+  readonly reportSlug: string;
+  readonly generation: number;
+  readonly epoch: number;
+}
+
+interface Entry<V> extends CacheStamp {
+  value: V;
+  expiresAt: number;
+}
+
+/**
+ * An in-memory LRU of report results, bounded by entry count, with a time to live per entry
+ * and invalidation per report.
+ *
+ * Invalidation is by generation: each report has a counter that `invalidate` bumps, and
+ * `invalidateAll` bumps a global epoch. A reader takes a `stamp()` *before* it queries the
+ * database and hands it to `set()`; if the report was invalidated in between, the (possibly
+ * stale) result is not stored. So a read that started before a recompute committed can never
+ * put its old numbers back after the invalidation.
+ *
+ * While `enabled` is false (the cross-instance notification channel is down, so invalidations
+ * from other instances could be missed) nothing is served or stored; re-enabling starts empty.
+ */
+export class ReportCache<V> {
+  private readonly entries = new Map<string, Entry<V>>();
+  private readonly generations = new Map<string, number>();
+  private epoch = 0;
+  private enabled = false;
+
+  constructor(
+    readonly maxEntries: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get isEnabled(): boolean {
+    return this.enabled;
+  }
+
+  /** Turns the cache on or off; either way it starts over empty. */
+  setEnabled(enabled: boolean): void {
+    this.enabled = enabled;
+    this.invalidateAll();
+  }
+
+  /** The fresh entry under `key`, or undefined. A hit becomes the most recently used entry. */
+  get(key: string): V | undefined {
+    if (!this.enabled) return undefined;
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (!this.isCurrent(entry) || entry.expiresAt <= this.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    return entry.value;
+  }
+
+  /** Take this before reading the database for `reportSlug`; pass it to `set`. */
+  stamp(reportSlug: string): CacheStamp {
+    return { reportSlug, generation: this.generations.get(reportSlug) ?? 0, epoch: this.epoch };
+  }
+
+  /**
+   * Stores `value` for `ttlSeconds` unless caching is off, the TTL is 0, or the report was
+   * invalidated since `stamp` was taken. Evicts the least recently used entries beyond the bound.
+   */
+  set(key: string, stamp: CacheStamp, value: V, ttlSeconds: number): boolean {
+    if (!this.enabled || ttlSeconds <= 0 || !this.isCurrent(stamp)) return false;
+    this.entries.delete(key);
+    this.entries.set(key, { ...stamp, value, expiresAt: this.now() + ttlSeconds * 1000 });
+    while (this.entries.size > this.maxEntries) {
+      this.entries.delete(this.entries.keys().next().value!);
+    }
+    return true;
+  }
+
+  /** Forgets every result of `reportSlug`, including reads of it still in flight. */
+  invalidate(reportSlug: string): void {
+    this.generations.set(reportSlug, (this.generations.get(reportSlug) ?? 0) + 1);
+    for (const [key, entry] of this.entries) {
+      if (entry.reportSlug === reportSlug) this.entries.delete(key);
+    }
+  }
+
+  /** Forgets everything, including reads still in flight. */
+  invalidateAll(): void {
+    this.epoch += 1;
+    this.entries.clear();
+  }
+
+  /** Whether nothing was invalidated for the stamp's report since it was taken. */
+  isCurrent(stamp: CacheStamp): boolean {
+    return (
+      stamp.epoch === this.epoch &&
+      stamp.generation === (this.generations.get(stamp.reportSlug) ?? 0)
+    );
+  }
+}
+
+/** A cache hit's response body as JSON text, around the value of `execution_ms`. */
+export interface HitBody {
+  head: string;
+  tail: string;
+}
+
+/** A cached page of a report run. */
+export interface CachedRun {
+  rows: ReportRow[];
+  total: number;
+  /** When the rows were read from `metric_snapshots`. */
+  generatedAt: string;
+  /** Its response, serialized at the first hit served ahead of Nest. */
+  hitBody?: HitBody;
+}
+
+/** At most this many cached pages per process (each holds at most 100 rows). */
+export const REPORT_CACHE_MAX_ENTRIES = 2_000;
+
+/** The process's report result cache (one per running instance). */
+@Injectable()
+export class ReportResultCache extends ReportCache<CachedRun> {
+  constructor() {
+    super(REPORT_CACHE_MAX_ENTRIES);
+  }
+}

@@ -1,0 +1,318 @@
+import { ApiError } from '../common/api-error.js';
+import type { WindowName } from '../database/entities/index.js';
+import { addDays, daysBetween, parseDay } from '../snapshots/bucket-range.js';
+import type { ReportSlug } from '../snapshots/report-dimensions.js';
+import {
+  FILTER_PARAMETERS,
+  REPORT_SHAPES,
+  STATUS_VALUES,
+  type FilterParameter,
+  type RowLayout,
+} from './report-shapes.js';
+import { MAX_OFFSET } from '../common/pagination.query.js';
+import { CONTROL_CHARACTERS } from '../common/validation.js';
+
+/**
+ * Query-string rules for the report endpoints, as pure functions (unit-tested beside this file).
+ *
+ * The report routes read the raw query object instead of a class-validator DTO: which filters and
+ * breakdowns are valid depends on the report, the date rules are cross-field, and the run route is
+ * the hot path (a cache hit costs no class-transformer/class-validator pass). Errors use the same
+ * shape as the global ValidationPipe: one 400 `invalid_request` whose message names every bad
+ * parameter and whose `details` are `{parameter, message}`.
+ */
+
+/** The query object Fastify hands over: strings, or arrays of strings for repeated keys. */
+export type RawQuery = Readonly<Record<string, unknown>>;
+
+export interface Problem {
+  parameter: string;
+  message: string;
+}
+
+export const RUN_LIMIT = { default: 50, min: 1, max: 100 } as const;
+export const CATALOG_LIMIT = { default: 20, min: 1, max: 100 } as const;
+/** Largest accepted offset (PostgreSQL `integer`); larger pages are always empty anyway. */
+export const MAX_SEARCH_LENGTH = 100;
+
+export const CATALOG_SORTS = ['slug', 'name', 'updated_at', 'cache_ttl_seconds'] as const;
+export type CatalogSort = (typeof CATALOG_SORTS)[number];
+export const SORT_ORDERS = ['asc', 'desc'] as const;
+export type SortOrder = (typeof SORT_ORDERS)[number];
+
+const CATALOG_PARAMETERS = ['search', 'limit', 'offset', 'sort', 'order'];
+const RUN_PARAMETERS = [
+  'window',
+  'date_from',
+  'date_to',
+  'breakdown',
+  ...FILTER_PARAMETERS,
+  'limit',
+  'offset',
+];
+const DAY_FORMAT = /^\d{4}-\d{2}-\d{2}$/;
+// Control characters cannot be stored in PostgreSQL text (NUL) or are never meaningful here.
+
+/** Reads parameters one by one and collects every problem, so one 400 can name them all. */
+class QueryReader {
+  readonly problems: Problem[] = [];
+
+  constructor(private readonly raw: RawQuery) {}
+
+  has(name: string): boolean {
+    return Object.hasOwn(this.raw, name);
+  }
+
+  problem(parameter: string, message: string): void {
+    this.problems.push({ parameter, message });
+  }
+
+  /** Names every parameter that is not in `allowed` (and not reported otherwise). */
+  rejectUnknown(allowed: readonly string[], alreadyReported: readonly string[] = []): void {
+    for (const name of Object.keys(this.raw)) {
+      if (allowed.includes(name) || alreadyReported.includes(name)) continue;
+      const list = allowed.length > 0 ? allowed.join(', ') : 'none';
+      this.problem(name, `${name} is not a known query parameter (allowed: ${list})`);
+    }
+  }
+
+  /** The single string value of `name`; undefined (and a problem) when repeated. */
+  string(name: string): string | undefined {
+    if (!this.has(name)) return undefined;
+    const value = this.raw[name];
+    if (typeof value === 'string') return value;
+    this.problem(name, `${name} must be given only once`);
+    return undefined;
+  }
+
+  int(name: string, min: number, max: number, fallback: number): number {
+    const value = this.string(name);
+    if (value === undefined) return fallback;
+    const number = /^\d{1,16}$/.test(value) ? Number(value) : NaN;
+    if (Number.isInteger(number) && number >= min && number <= max) return number;
+    this.problem(name, `${name} must be an integer between ${min} and ${max}`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(name: string, values: readonly T[], fallback: T): T {
+    const value = this.string(name);
+    if (value === undefined) return fallback;
+    if ((values as readonly string[]).includes(value)) return value as T;
+    const list = values.length > 0 ? values.join(', ') : 'none';
+    this.problem(name, `${name} must be one of ${list}`);
+    return fallback;
+  }
+
+  day(name: string): string | undefined {
+    const value = this.string(name);
+    if (value === undefined) return undefined;
+    const problem = dayProblem(name, value);
+    if (problem === undefined) return value;
+    this.problem(name, problem);
+    return undefined;
+  }
+
+  throwIfProblems(): void {
+    if (this.problems.length === 0) return;
+    throw ApiError.invalid(this.problems.map((p) => p.message).join('; '), this.problems);
+  }
+}
+
+/** Why `value` is not a calendar day `YYYY-MM-DD` (years 0001–9999), or undefined when it is. */
+export function dayProblem(name: string, value: string): string | undefined {
+  if (!DAY_FORMAT.test(value)) return `${name} must be a date in YYYY-MM-DD format`;
+  if (parseDay(value) === undefined || value < '0001-01-01') {
+    return `${name} must be a real calendar date (${value} does not exist)`;
+  }
+  return undefined;
+}
+
+export interface DateRangeRules {
+  /** Today in UTC, `YYYY-MM-DD`. */
+  today: string;
+  /** DEFAULT_REPORT_DAYS: the range length when `date_from` is omitted. */
+  defaultDays: number;
+  /** MAX_REPORT_RANGE_DAYS: the longest inclusive range. */
+  maxDays: number;
+}
+
+export interface DateRange {
+  dateFrom: string;
+  dateTo: string;
+}
+
+/**
+ * Applies the defaults and limits of SPEC §4 to the (already well-formed) dates given:
+ * - `date_to` defaults to today, also when only `date_from` is given;
+ * - `date_from` defaults to `date_to` − (DEFAULT_REPORT_DAYS − 1), capped to the maximum range;
+ * - `date_from` may not be after `date_to`, and the inclusive range may not exceed the maximum.
+ */
+export function resolveDateRange(
+  given: Partial<DateRange>,
+  rules: DateRangeRules,
+): DateRange | Problem {
+  const dateTo = given.dateTo ?? rules.today;
+  const defaultDays = Math.min(rules.defaultDays, rules.maxDays);
+  const dateFrom = given.dateFrom ?? addDays(dateTo, -(defaultDays - 1));
+  // The default range must not reach back before year 1 (a negative ISO year sorts first too).
+  if (dateFrom < '0001-01-01') {
+    return {
+      parameter: 'date_to',
+      message: `date_to is too early: the default range of ${defaultDays} days would start before 0001-01-01; give date_from`,
+    };
+  }
+  if (dateFrom > dateTo) {
+    const source = given.dateTo === undefined ? ` (date_to defaults to today, ${dateTo})` : '';
+    return { parameter: 'date_from', message: `date_from must not be after date_to${source}` };
+  }
+  const days = daysBetween(dateFrom, dateTo);
+  if (days > rules.maxDays) {
+    return {
+      parameter: given.dateFrom === undefined ? 'date_to' : 'date_from',
+      message:
+        `date_from to date_to spans ${days} days; the maximum is ${rules.maxDays} ` +
+        `(MAX_REPORT_RANGE_DAYS)`,
+    };
+  }
+  return { dateFrom, dateTo };
+}
+
+export interface CatalogQuery {
+  search: string | undefined;
+  limit: number;
+  offset: number;
+  sort: CatalogSort;
+  order: SortOrder;
+}
+
+/** `GET /reports`: search, limit, offset, sort (allowlisted column), order. */
+export function parseCatalogQuery(raw: RawQuery): CatalogQuery {
+  const reader = new QueryReader(raw);
+  reader.rejectUnknown(CATALOG_PARAMETERS);
+  let search = reader.string('search');
+  if (search !== undefined && search.length > MAX_SEARCH_LENGTH) {
+    reader.problem('search', `search must be at most ${MAX_SEARCH_LENGTH} characters long`);
+  } else if (search !== undefined && CONTROL_CHARACTERS.test(search)) {
+    reader.problem('search', 'search must not contain control characters');
+  }
+  if (search === '') search = undefined;
+  const query: CatalogQuery = {
+    search,
+    limit: reader.int('limit', CATALOG_LIMIT.min, CATALOG_LIMIT.max, CATALOG_LIMIT.default),
+    offset: reader.int('offset', 0, MAX_OFFSET, 0),
+    sort: reader.oneOf('sort', CATALOG_SORTS, 'name'),
+    order: reader.oneOf('order', SORT_ORDERS, 'asc'),
+  };
+  reader.throwIfProblems();
+  return query;
+}
+
+/** Routes without query parameters still reject unknown ones. */
+export function rejectQueryParameters(raw: RawQuery): void {
+  const reader = new QueryReader(raw);
+  reader.rejectUnknown([]);
+  reader.throwIfProblems();
+}
+
+/** What a run's parameters are checked against: the report's definition and the config. */
+export interface RunRules extends DateRangeRules {
+  slug: ReportSlug;
+  defaultWindow: WindowName;
+  /** From `aggregate_windows`, day first. */
+  allowedWindows: readonly WindowName[];
+  /** Known event source slugs (values of the `source` filter). */
+  sources: readonly string[];
+}
+
+export interface ReportFilter {
+  parameter: FilterParameter;
+  value: string;
+}
+
+/** A run's parameters after defaults: what the result (and its cache entry) depends on. */
+export interface RunQuery extends DateRange {
+  window: WindowName;
+  layout: RowLayout;
+  filter: ReportFilter | undefined;
+  limit: number;
+  offset: number;
+}
+
+function filterValues(parameter: FilterParameter, rules: RunRules): readonly string[] {
+  return parameter === 'status' ? STATUS_VALUES : rules.sources;
+}
+
+/** `GET /reports/{slug}/run`: every rule of SPEC §4 for the report in `rules`. */
+export function parseRunQuery(raw: RawQuery, rules: RunRules): RunQuery {
+  const reader = new QueryReader(raw);
+  const shape = REPORT_SHAPES[rules.slug];
+
+  const unsupported = FILTER_PARAMETERS.filter(
+    (name) => reader.has(name) && !shape.filters.includes(name),
+  );
+  for (const name of unsupported) {
+    const supported = shape.filters.length > 0 ? shape.filters.join(', ') : 'no filters';
+    reader.problem(
+      name,
+      `${name} is not a filter of report ${rules.slug} (it supports: ${supported})`,
+    );
+  }
+  reader.rejectUnknown(RUN_PARAMETERS, unsupported);
+
+  const window = reader.oneOf('window', rules.allowedWindows, rules.defaultWindow);
+
+  let layout = shape.defaultLayout;
+  const breakdown = reader.string('breakdown');
+  if (breakdown !== undefined) {
+    const supported = Object.keys(shape.breakdowns);
+    if (Object.hasOwn(shape.breakdowns, breakdown)) {
+      layout = shape.breakdowns[breakdown];
+    } else if (supported.length === 0) {
+      reader.problem(
+        'breakdown',
+        `breakdown is not supported by report ${rules.slug} (it supports no breakdown)`,
+      );
+    } else {
+      reader.problem(
+        'breakdown',
+        `breakdown must be one of ${supported.join(', ')} for report ${rules.slug}`,
+      );
+    }
+  }
+
+  let filter: ReportFilter | undefined;
+  for (const parameter of shape.filters) {
+    const value = reader.string(parameter);
+    if (value === undefined) continue;
+    const values = filterValues(parameter, rules);
+    if (values.includes(value)) filter = { parameter, value };
+    else reader.problem(parameter, `${parameter} must be one of ${values.join(', ')}`);
+  }
+
+  const given = { dateFrom: reader.day('date_from'), dateTo: reader.day('date_to') };
+  const limit = reader.int('limit', RUN_LIMIT.min, RUN_LIMIT.max, RUN_LIMIT.default);
+  const offset = reader.int('offset', 0, MAX_OFFSET, 0);
+  // Cross-field date rules only make sense once each date given is well-formed.
+  const datesWellFormed = !reader.problems.some((p) => p.parameter.startsWith('date_'));
+  const range = datesWellFormed ? resolveDateRange(given, rules) : undefined;
+  if (range && 'parameter' in range) reader.problem(range.parameter, range.message);
+  reader.throwIfProblems();
+
+  const { dateFrom, dateTo } = range as DateRange;
+  return { window, dateFrom, dateTo, layout, filter, limit, offset };
+}
+
+/** One cache key per normalized query: equal results have equal keys. */
+export function runCacheKey(slug: string, query: RunQuery): string {
+  const filter = query.filter ? `${query.filter.parameter}=${query.filter.value}` : '';
+  return [
+    slug,
+    query.window,
+    query.dateFrom,
+    query.dateTo,
+    query.layout,
+    filter,
+    query.limit,
+    query.offset,
+  ].join('|');
+}

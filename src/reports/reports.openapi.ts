@@ -1,0 +1,318 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiExtraModels, ApiQuery, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import {
+  ApiErrorExamples,
+  ApiErrors,
+  PaginationDto,
+  type ErrorExample,
+} from '../common/openapi.js';
+import { MAX_OFFSET } from '../common/pagination.query.js';
+import { EVENT_STATUSES, WINDOW_NAMES } from '../database/entities/index.js';
+import { ReportRunDto, ReportRunMetaDto } from './dto/report-run.dto.js';
+import {
+  CATALOG_LIMIT,
+  CATALOG_SORTS,
+  MAX_SEARCH_LENGTH,
+  RUN_LIMIT,
+  SORT_ORDERS,
+} from './report-query.js';
+import { BREAKDOWN_NAMES } from './report-shapes.js';
+
+/**
+ * OpenAPI for the report routes. They read the raw query string (see report-query.ts), so every
+ * parameter is described here by hand, with the same bounds and defaults the parser applies.
+ */
+
+const offsetQuery = ApiQuery({
+  name: 'offset',
+  required: false,
+  description: 'Rows to skip.',
+  schema: { type: 'integer', minimum: 0, maximum: MAX_OFFSET, default: 0 },
+});
+
+export function ApiCatalogQuery() {
+  return applyDecorators(
+    ApiQuery({
+      name: 'search',
+      required: false,
+      description: 'Case-insensitive substring of the slug or the name.',
+      schema: { type: 'string', maxLength: MAX_SEARCH_LENGTH },
+      example: 'status',
+    }),
+    ApiQuery({
+      name: 'limit',
+      required: false,
+      description: 'Page size.',
+      schema: {
+        type: 'integer',
+        minimum: CATALOG_LIMIT.min,
+        maximum: CATALOG_LIMIT.max,
+        default: CATALOG_LIMIT.default,
+      },
+    }),
+    offsetQuery,
+    ApiQuery({
+      name: 'sort',
+      required: false,
+      description: 'Sort column; ties are broken by slug.',
+      schema: { type: 'string', enum: [...CATALOG_SORTS], default: 'name' },
+    }),
+    ApiQuery({
+      name: 'order',
+      required: false,
+      schema: { type: 'string', enum: [...SORT_ORDERS], default: 'asc' },
+    }),
+  );
+}
+
+export function ApiRunQuery() {
+  return applyDecorators(
+    ApiQuery({
+      name: 'window',
+      required: false,
+      description: "Bucket size. Default: the report's `default_window`.",
+      schema: { type: 'string', enum: [...WINDOW_NAMES] },
+    }),
+    ApiQuery({
+      name: 'date_from',
+      required: false,
+      description:
+        'First day (inclusive, UTC) whose bucket is reported: a bucket is in range when the ' +
+        'date of its start lies in [date_from, date_to]. Default: date_to − (DEFAULT_REPORT_DAYS ' +
+        '− 1), i.e. the last 30 days. The range may not exceed MAX_REPORT_RANGE_DAYS (366).',
+      schema: { type: 'string', format: 'date' },
+      example: '2026-10-27',
+    }),
+    ApiQuery({
+      name: 'date_to',
+      required: false,
+      description: 'Last day (inclusive, UTC). Default: today (also when only date_from is given).',
+      schema: { type: 'string', format: 'date' },
+      example: '2026-11-25',
+    }),
+    ApiQuery({
+      name: 'breakdown',
+      required: false,
+      description:
+        'Row grouping. volume-by-period: `period` (default) or `source`; status-counts: ' +
+        '`status` (default) or `period`; top-entities: none. Any other value is a 400 that ' +
+        'lists what the report supports.',
+      schema: { type: 'string', enum: BREAKDOWN_NAMES },
+    }),
+    ApiQuery({
+      name: 'source',
+      required: false,
+      description: 'volume-by-period only: count only this event source (a slug).',
+      schema: { type: 'string' },
+      example: 'stripe',
+    }),
+    ApiQuery({
+      name: 'status',
+      required: false,
+      description: 'status-counts only: count only this status.',
+      schema: { type: 'string', enum: [...EVENT_STATUSES] },
+    }),
+    ApiQuery({
+      name: 'limit',
+      required: false,
+      description: 'Page size.',
+      schema: {
+        type: 'integer',
+        minimum: RUN_LIMIT.min,
+        maximum: RUN_LIMIT.max,
+        default: RUN_LIMIT.default,
+      },
+    }),
+    offsetQuery,
+  );
+}
+
+const generated = '2026-11-25T09:30:00.000Z';
+const page = (limit: number, total: number) => ({
+  cache_hit: false,
+  pagination: { limit, offset: 0, total },
+});
+const run = (
+  slug: string,
+  window: string,
+  dateFrom: string,
+  dateTo: string,
+  rows: object[],
+  total: number,
+  limit = 50,
+) => ({
+  value: {
+    data: {
+      report_slug: slug,
+      window,
+      date_from: dateFrom,
+      date_to: dateTo,
+      generated_at: generated,
+      rows,
+      row_count: rows.length,
+      execution_ms: 2.41,
+      cache_hit: false,
+      source_system: 'metric_snapshots',
+    },
+    meta: page(limit, total),
+  },
+});
+
+/** Real responses on the demo data (seeded on 2026-11-25), one per row shape. */
+const RUN_EXAMPLES = {
+  'volume-by-period': {
+    summary: 'volume-by-period, breakdown omitted (period), limit=3',
+    ...run(
+      'volume-by-period',
+      'day',
+      '2026-10-27',
+      '2026-11-25',
+      [
+        { bucket_date: '2026-10-27', event_count: 278 },
+        { bucket_date: '2026-10-28', event_count: 209 },
+        { bucket_date: '2026-10-29', event_count: 278 },
+      ],
+      30,
+      3,
+    ),
+  },
+  'volume-by-period-source': {
+    summary: 'volume-by-period, breakdown=source, window=week, limit=3',
+    ...run(
+      'volume-by-period',
+      'week',
+      '2026-10-27',
+      '2026-11-25',
+      [
+        { bucket_date: '2026-11-02', source: 'adyen', event_count: 765 },
+        { bucket_date: '2026-11-02', source: 'paypal', event_count: 625 },
+        { bucket_date: '2026-11-02', source: 'stripe', event_count: 556 },
+      ],
+      12,
+      3,
+    ),
+  },
+  'status-counts': {
+    summary: 'status-counts, breakdown omitted (status)',
+    ...run(
+      'status-counts',
+      'day',
+      '2026-10-27',
+      '2026-11-25',
+      [
+        { status: 'success', event_count: 6962 },
+        { status: 'pending', event_count: 692 },
+        { status: 'failed', event_count: 477 },
+      ],
+      3,
+    ),
+  },
+  'status-counts-period': {
+    summary: 'status-counts, breakdown=period, status=failed, limit=2',
+    ...run(
+      'status-counts',
+      'day',
+      '2026-10-27',
+      '2026-11-25',
+      [
+        { bucket_date: '2026-10-27', status: 'failed', event_count: 16 },
+        { bucket_date: '2026-10-28', status: 'failed', event_count: 12 },
+      ],
+      30,
+      2,
+    ),
+  },
+  'top-entities': {
+    summary: 'top-entities, limit=3',
+    ...run(
+      'top-entities',
+      'day',
+      '2026-10-27',
+      '2026-11-25',
+      [
+        { entity_id: 'entity-10', event_count: 35 },
+        { entity_id: 'entity-100', event_count: 35 },
+        { entity_id: 'entity-101', event_count: 35 },
+      ],
+      234,
+      3,
+    ),
+  },
+};
+
+/** The 200 of `/run`: the envelope with ReportRunDto and its meta, one example per row shape. */
+export function ApiRunResponse() {
+  return applyDecorators(
+    ApiExtraModels(ReportRunDto, ReportRunMetaDto, PaginationDto),
+    ApiResponse({
+      status: 200,
+      description: 'One page of the report; `meta.pagination.total` counts every result row.',
+      content: {
+        'application/json': {
+          schema: {
+            type: 'object',
+            required: ['data', 'meta'],
+            properties: {
+              data: { $ref: getSchemaPath(ReportRunDto) },
+              meta: { $ref: getSchemaPath(ReportRunMetaDto) },
+            },
+          },
+          examples: RUN_EXAMPLES,
+        },
+      },
+    }),
+  );
+}
+
+function detail(parameter: string, message: string): ErrorExample {
+  return { message, details: [{ parameter, message }] };
+}
+
+/** Real error bodies of the report routes, by code (the 400s by route). */
+const ERROR_EXAMPLES = {
+  catalog: {
+    limit: detail('limit', 'limit must be an integer between 1 and 100'),
+    sort: detail('sort', 'sort must be one of slug, name, updated_at, cache_ttl_seconds'),
+  },
+  definition: {
+    unknown: detail('window', 'window is not a known query parameter (allowed: none)'),
+  },
+  run: {
+    breakdown: detail(
+      'breakdown',
+      'breakdown is not supported by report top-entities (it supports no breakdown)',
+    ),
+    filter: detail(
+      'status',
+      'status is not a filter of report volume-by-period (it supports: source)',
+    ),
+    date: detail('date_from', 'date_from must be a real calendar date (2026-02-30 does not exist)'),
+    range: detail(
+      'date_from',
+      'date_from to date_to spans 400 days; the maximum is 366 (MAX_REPORT_RANGE_DAYS)',
+    ),
+    repeated: detail('limit', 'limit must be given only once'),
+  },
+};
+
+/** The error responses of a report route, with examples of what that route really answers. */
+export function ApiReportErrors(route: keyof typeof ERROR_EXAMPLES, notFound = false) {
+  return applyDecorators(
+    ApiErrorExamples(
+      'invalid_request',
+      ERROR_EXAMPLES[route],
+      'invalid_request: a parameter is malformed, out of range, repeated or unknown',
+    ),
+    ...(notFound
+      ? [
+          ApiErrorExamples('not_found', {
+            unknown: { message: 'report not found: no-such-report' },
+          }),
+        ]
+      : []),
+    ApiErrorExamples('service_unavailable', {
+      database: { message: 'the database is unavailable; try again later' },
+    }),
+    ApiErrors(),
+  );
+}

@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { WindowName } from '../database/entities/index.js';
+import { EVENT_COUNT, REPORT_DIMENSIONS, type ReportSlug } from './report-dimensions.js';
+
+export interface RebuildScope {
+  reportSlug: ReportSlug;
+  window: WindowName;
+  /** Inclusive start instant (ISO, UTC) of the first bucket. */
+  start: string;
+  /** Exclusive end instant (ISO, UTC) after the last bucket. */
+  end: string;
+  runId: string;
+}
+
+/** Set-based snapshot SQL: every rebuild is one DELETE and one INSERT … SELECT. */
+@Injectable()
+export class SnapshotsRepository {
+  /** Deletes the scope's snapshot rows; runs inside the caller's transaction. */
+  async deleteRange(manager: EntityManager, scope: RebuildScope): Promise<number> {
+    const [{ count }] = await manager.query(
+      `WITH deleted AS (
+         DELETE FROM metric_snapshots
+          WHERE report_slug = $1 AND window_name = $2
+            AND bucket_start >= $3::timestamptz AND bucket_start < $4::timestamptz
+          RETURNING 1)
+       SELECT count(*)::int AS count FROM deleted`,
+      [scope.reportSlug, scope.window, scope.start, scope.end],
+    );
+    return count;
+  }
+
+  /** Aggregates the scope's events into snapshot rows; runs inside the caller's transaction. */
+  async insertRange(manager: EntityManager, scope: RebuildScope): Promise<number> {
+    const dimension = REPORT_DIMENSIONS[scope.reportSlug];
+    const [{ count }] = await manager.query(
+      `WITH inserted AS (
+         INSERT INTO metric_snapshots
+           (report_slug, window_name, bucket_start, dimension_key, dimension_value,
+            metric_name, metric_value, computed_at, run_id)
+         SELECT $1, $2, date_trunc($2, e.occurred_at, 'UTC'), $5, ${dimension.expression},
+                $6, count(*), now(), $7::uuid
+           FROM analytics_events e ${dimension.join}
+          WHERE e.occurred_at >= $3::timestamptz AND e.occurred_at < $4::timestamptz
+          GROUP BY 3, 5
+         RETURNING 1)
+       SELECT count(*)::int AS count FROM inserted`,
+      [
+        scope.reportSlug,
+        scope.window,
+        scope.start,
+        scope.end,
+        dimension.key,
+        EVENT_COUNT,
+        scope.runId,
+      ],
+    );
+    return count;
+  }
+}

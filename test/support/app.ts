@@ -1,0 +1,102 @@
+import 'reflect-metadata';
+import type { INestApplicationContext, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import supertest from 'supertest';
+import { DataSource } from 'typeorm';
+import { AppModule } from '../../src/app.module.js';
+import { configureApp, createHttpAdapter } from '../../src/common/app-setup.js';
+
+export type Env = Record<string, string | undefined>;
+
+/** Sets environment variables while `work` runs (configuration is read when the app is built). */
+async function withEnv<T>(env: Env, work: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
+  const apply = (values: Env) => {
+    for (const [key, value] of Object.entries(values)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  };
+  apply(env);
+  try {
+    return await work();
+  } finally {
+    apply(saved);
+  }
+}
+
+const TEST_ENV: Env = {
+  NODE_ENV: 'test',
+  APP_AUTO_SEED: 'false',
+  LOG_LEVEL: 'error',
+  MANAGEMENT_API_KEY: 'test-management-key',
+};
+
+export const MANAGEMENT_KEY = 'test-management-key';
+
+export async function bootApplicationContext(
+  databaseUrl: string,
+  env: Env = {},
+): Promise<INestApplicationContext> {
+  return withEnv({ ...TEST_ENV, ...env, DATABASE_URL: databaseUrl }, () =>
+    NestFactory.createApplicationContext(AppModule, { logger: ['error'], abortOnError: false }),
+  );
+}
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  http: ReturnType<typeof supertest>;
+  dataSource: DataSource;
+  close(): Promise<void>;
+}
+
+export type Override =
+  { provide: unknown; useValue: unknown } | { provide: unknown; useClass: Type<unknown> };
+
+export interface StartAppOptions {
+  env?: Env;
+  /** Provider overrides, e.g. `{ provide: RecomputeExecutor, useValue: executor }`. */
+  overrides?: Override[];
+}
+
+/** Boots the real AppModule on `databaseUrl` with the production HTTP setup. */
+export async function startApp(
+  databaseUrl: string,
+  options: StartAppOptions = {},
+): Promise<TestApp> {
+  const app = await withEnv(
+    { ...TEST_ENV, ...options.env, DATABASE_URL: databaseUrl },
+    async () => {
+      let builder = Test.createTestingModule({ imports: [AppModule] });
+      for (const override of options.overrides ?? []) {
+        const { provide, ...rest } = override as { provide: unknown } & Record<string, unknown>;
+        const chain = builder.overrideProvider(provide);
+        builder =
+          'useValue' in rest
+            ? chain.useValue(rest.useValue)
+            : 'useClass' in rest
+              ? chain.useClass(rest.useClass as never)
+              : chain.useFactory({
+                  factory: rest.useFactory as never,
+                  inject: (rest.inject as never) ?? [],
+                });
+      }
+      const moduleRef = await builder.compile({ abortOnError: false } as never);
+      const nest = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), {
+        logger: ['error'],
+      });
+      configureApp(nest);
+      await nest.init();
+      await nest.getHttpAdapter().getInstance().ready();
+      return nest;
+    },
+  );
+  return {
+    app,
+    http: supertest(app.getHttpServer()),
+    dataSource: app.get(DataSource),
+    close: () => app.close(),
+  };
+}

@@ -1,0 +1,67 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const MAIN = 'dist/src/main.js';
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  /** Base URL, e.g. http://127.0.0.1:41234 */
+  url: string;
+  output(): string;
+  /** Sends a signal and resolves with the exit code (or signal name) once the process is gone. */
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+/** Everything the built service printed, and its exit. */
+export function runService(env: Record<string, string>, timeoutMs = 30_000) {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: build first (npm run build)`);
+  const child = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, PORT: '0', NODE_ENV: 'test', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | string>((resolve) => {
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? -1));
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  void exited.then(() => clearTimeout(timer));
+  return { child, exited, output: () => output };
+}
+
+/** Starts the built service (`dist/src/main.js`) and waits until it listens. */
+export async function startService(
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+): Promise<ServiceProcess> {
+  const run = runService(env, 10 * 60_000);
+  const url = await new Promise<string>((resolve, reject) => {
+    const deadline = setTimeout(
+      () => reject(new Error(`service did not start:\n${run.output()}`)),
+      timeoutMs,
+    );
+    const check = () => {
+      const match = /Tally listening on (http:\/\/[^\s]+?) \(/.exec(run.output());
+      if (match) {
+        clearTimeout(deadline);
+        resolve(match[1].replace('[::1]', '127.0.0.1').replace('0.0.0.0', '127.0.0.1'));
+      }
+    };
+    run.child.stdout!.on('data', check);
+    run.child.stderr!.on('data', check);
+    void run.exited.then((code) => {
+      clearTimeout(deadline);
+      reject(new Error(`service exited (${code}) before listening:\n${run.output()}`));
+    });
+  });
+  return {
+    child: run.child,
+    url,
+    output: run.output,
+    stop: (signal = 'SIGTERM') => {
+      if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill(signal);
+      return run.exited;
+    },
+  };
+}

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { HeldRuns } from '../../src/recompute/held-runs.js';
 import { RecomputeService } from '../../src/recompute/recompute.service.js';
 import type { TestDatabase } from '../support/database.js';
@@ -254,21 +255,24 @@ describe('graceful shutdown', () => {
     const queued = (await trigger(app, 'status-counts', '2026-07-01', '2026-07-31').expect(202))
       .body.data.id;
 
+    // A trigger racing the very start of shutdown may still be accepted (and is handed back
+    // below like any queued run), so the probe waits until shutdown has begun.
+    const stopAccepting = jest.spyOn(app.app.get(RecomputeService), 'stopAccepting');
     const closing = app.close();
+    await waitFor('shutdown to begin', async () =>
+      stopAccepting.mock.calls.length > 0 ? true : undefined,
+    );
     // While it drains, triggers are refused and the running rebuild keeps its lease.
-    await waitFor('new triggers to be refused', async () => {
-      const res = await trigger(app, 'top-entities', '2026-07-01', '2026-07-02');
-      return res.status === 503 ? res : undefined;
-    }).then((res) => {
-      expect(res.body.error).toEqual({
-        code: 'service_unavailable',
-        message: 'the service is shutting down; try again later',
-        details: [],
-      });
+    const refused = await trigger(app, 'top-entities', '2026-07-01', '2026-07-02');
+    expect(refused.status).toBe(503);
+    expect(refused.body.error).toEqual({
+      code: 'service_unavailable',
+      message: 'the service is shutting down; try again later',
+      details: [],
     });
     await setGate(ctx.db.sql, false);
     await closing;
-    // No trigger was accepted once shutdown had begun.
+    // The refused trigger left no run behind.
     const late = await ctx.db.sql.query(
       `SELECT count(*)::int AS n FROM recompute_runs WHERE report_slug = 'top-entities'`,
     );

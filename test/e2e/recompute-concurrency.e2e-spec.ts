@@ -26,9 +26,14 @@ async function count(db: TestDatabase, sql: string, params: unknown[] = []): Pro
 }
 
 describe('recompute triggers under concurrency', () => {
-  const ctx = useTestDatabase('migrated');
   let first: TestApp;
   let second: TestApp;
+  // Declared before useTestDatabase: afterAll hooks run in order, and the apps close first.
+  afterAll(async () => {
+    await first?.close();
+    await second?.close();
+  });
+  const ctx = useTestDatabase('migrated');
 
   beforeAll(async () => {
     await insertEvents(ctx.db.sql, 2000, '2026-05-01T00:00:00Z', '2026-06-01T00:00:00Z');
@@ -40,11 +45,6 @@ describe('recompute triggers under concurrency', () => {
 
   afterEach(async () => {
     await setGate(ctx.db.sql, false);
-  });
-
-  afterAll(async () => {
-    await first?.close();
-    await second?.close();
   });
 
   async function storm(apps: TestApp[], payload: object, n = 10) {

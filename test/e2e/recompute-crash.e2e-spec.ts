@@ -43,18 +43,17 @@ async function trigger(service: ServiceProcess, report: string): Promise<string>
 }
 
 describe('the built service killed with SIGKILL during a rebuild', () => {
-  const ctx = useTestDatabase('migrated');
   const services: ServiceProcess[] = [];
+  // Declared before useTestDatabase: afterAll hooks run in order, and the services stop first.
+  afterAll(async () => {
+    for (const service of services) await service.stop('SIGKILL');
+  });
+  const ctx = useTestDatabase('migrated');
 
   beforeAll(async () => {
     const { db } = ctx;
     await insertEvents(db.sql, 20_000, START, END);
     await installGate(db.sql);
-  });
-
-  afterAll(async () => {
-    for (const service of services) await service.stop('SIGKILL');
-    await setGate(ctx.db.sql, false).catch(() => undefined);
   });
 
   it('finishes its running and its queued run after a restart, with correct data', async () => {

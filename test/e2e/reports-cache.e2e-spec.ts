@@ -164,6 +164,8 @@ describe('report result cache', () => {
     expect(stale.data.cache_hit).toBe(true);
     expect(stale.data.rows).toEqual(before.data.rows);
 
+    // The recompute also notifies the other instance; the next test needs that behind it.
+    const otherInvalidated = jest.spyOn(b.app.get(ReportResultCache), 'invalidate');
     expect((await recomputeStatusToday(a)).status).toBe('completed');
     const after = await get(a, STATUS_WEEK());
     expect(after.data.cache_hit).toBe(false);
@@ -172,6 +174,10 @@ describe('report result cache', () => {
     expect((await get(a, STATUS_WEEK())).data.cache_hit).toBe(true);
     // Other reports keep their cached results.
     expect((await get(a, volume)).data.cache_hit).toBe(true);
+    await eventually('the other instance to receive the NOTIFY', () =>
+      otherInvalidated.mock.calls.some(([slug]) => slug === 'status-counts'),
+    );
+    otherInvalidated.mockRestore();
   });
 
   it('serves fresh numbers in another instance after a recompute completes (LISTEN/NOTIFY)', async () => {

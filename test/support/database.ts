@@ -40,7 +40,10 @@ const prefix = () => `tally_test_${process.env.TALLY_TEST_RUN}_`;
  * the real application against it; later databases are cheap copies of it.
  */
 async function ensureTemplate(kind: 'migrated' | 'demo'): Promise<string> {
-  const template = `${prefix()}tpl_${kind}`;
+  // The demo data is relative to today (UTC): a run that passes midnight seeds a new template.
+  const day =
+    kind === 'demo' ? `_${new Date().toISOString().slice(0, 10).replaceAll('-', '')}` : '';
+  const template = `${prefix()}tpl_${kind}${day}`;
   const lockKey = `tally-test-template-${template}`;
   await withAdmin(async (client) => {
     await client.query('SELECT pg_advisory_lock(hashtext($1))', [lockKey]);

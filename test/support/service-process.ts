@@ -37,10 +37,12 @@ export async function startService(
 ): Promise<ServiceProcess> {
   const run = runService(env, 10 * 60_000);
   const url = await new Promise<string>((resolve, reject) => {
-    const deadline = setTimeout(
-      () => reject(new Error(`service did not start:\n${run.output()}`)),
-      timeoutMs,
-    );
+    // A service that did not start in time is killed, so it cannot hold on to its data
+    // directory or port and break the tests after this one.
+    const deadline = setTimeout(() => {
+      run.child.kill('SIGKILL');
+      reject(new Error(`service did not start:\n${run.output()}`));
+    }, timeoutMs);
     const check = () => {
       const match = /Tally listening on (http:\/\/[^\s]+?) \(/.exec(run.output());
       if (match) {

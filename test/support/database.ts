@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { today } from './reports.js';
 
 export type DatabaseKind = 'blank' | 'migrated' | 'demo';
 
@@ -41,8 +42,7 @@ const prefix = () => `tally_test_${process.env.TALLY_TEST_RUN}_`;
  */
 async function ensureTemplate(kind: 'migrated' | 'demo'): Promise<string> {
   // The demo data is relative to today (UTC): a run that passes midnight seeds a new template.
-  const day =
-    kind === 'demo' ? `_${new Date().toISOString().slice(0, 10).replaceAll('-', '')}` : '';
+  const day = kind === 'demo' ? `_${today().replaceAll('-', '')}` : '';
   const template = `${prefix()}tpl_${kind}${day}`;
   const lockKey = `tally-test-template-${template}`;
   await withAdmin(async (client) => {

@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Enveloped } from '../common/envelope.js';
-import { ManagementAuth } from '../common/management-key.guard.js';
+import { ManagementAuth } from '../common/api-key.guard.js';
 import { ApiEnvelope, ApiErrors } from '../common/openapi.js';
 import { AuditService } from './audit.service.js';
 import { AuditEntryDto, toAuditEntryDto } from './dto/audit-entry.dto.js';

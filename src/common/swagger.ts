@@ -3,7 +3,8 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import { ErrorBodyDto, ErrorResponseDto, PaginationDto } from './openapi.js';
 
 export const MANAGEMENT_KEY_SCHEME = 'management-key';
-export const MANAGEMENT_BEARER_SCHEME = 'management-bearer';
+export const INGEST_KEY_SCHEME = 'ingest-key';
+export const BEARER_SCHEME = 'bearer-key';
 
 export function buildOpenApiDocument(app: INestApplication, version: string): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -18,9 +19,17 @@ export function buildOpenApiDocument(app: INestApplication, version: string): Op
       { type: 'apiKey', in: 'header', name: 'X-Management-Key', description: 'management key' },
       MANAGEMENT_KEY_SCHEME,
     )
+    .addApiKey(
+      { type: 'apiKey', in: 'header', name: 'X-Ingest-Key', description: 'ingest key' },
+      INGEST_KEY_SCHEME,
+    )
     .addBearerAuth(
-      { type: 'http', scheme: 'bearer', description: 'management key as a bearer token' },
-      MANAGEMENT_BEARER_SCHEME,
+      {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'the management key (or, on POST /events, the ingest key) as a bearer token',
+      },
+      BEARER_SCHEME,
     )
     .build();
   // The envelope's shared shapes are documented once, whichever routes use them.

@@ -1,4 +1,9 @@
-import { ConfigError, DEFAULT_MANAGEMENT_KEY, loadConfig } from './app.config.js';
+import {
+  ConfigError,
+  DEFAULT_INGEST_KEY,
+  DEFAULT_MANAGEMENT_KEY,
+  loadConfig,
+} from './app.config.js';
 
 describe(loadConfig.name, () => {
   it('applies the SPEC §2 defaults', () => {
@@ -8,6 +13,8 @@ describe(loadConfig.name, () => {
       databaseUrl: undefined,
       embeddedPgDir: './.data/postgres',
       managementApiKey: DEFAULT_MANAGEMENT_KEY,
+      ingestApiKey: DEFAULT_INGEST_KEY,
+      ingestMaxBatch: 1000,
       autoMigrate: true,
       autoSeed: true,
       maxReportRangeDays: 366,
@@ -38,9 +45,20 @@ describe(loadConfig.name, () => {
     ['DATABASE_URL', 'not a url'],
     ['DATABASE_URL', 'mysql://localhost/db'],
     ['LOG_LEVEL', 'loud'],
+    ['INGEST_MAX_BATCH', '0'],
+    ['INGEST_MAX_BATCH', '1e3'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);
+  });
+
+  it('refuses production with a default ingest key', () => {
+    const production = { NODE_ENV: 'production', MANAGEMENT_API_KEY: 's3cret' };
+    expect(() => loadConfig(production)).toThrow('INGEST_API_KEY');
+    expect(() => loadConfig({ ...production, INGEST_API_KEY: DEFAULT_INGEST_KEY })).toThrow(
+      'INGEST_API_KEY',
+    );
+    expect(loadConfig({ ...production, INGEST_API_KEY: 'feed' }).ingestApiKey).toBe('feed');
   });
 
   it('refuses production with an empty or default management key', () => {
@@ -52,7 +70,8 @@ describe(loadConfig.name, () => {
       loadConfig({ NODE_ENV: 'production', MANAGEMENT_API_KEY: DEFAULT_MANAGEMENT_KEY }),
     ).toThrow('MANAGEMENT_API_KEY');
     expect(
-      loadConfig({ NODE_ENV: 'production', MANAGEMENT_API_KEY: 's3cret' }).managementApiKey,
+      loadConfig({ NODE_ENV: 'production', MANAGEMENT_API_KEY: 's3cret', INGEST_API_KEY: 'x' })
+        .managementApiKey,
     ).toBe('s3cret');
   });
 });

@@ -2,6 +2,7 @@ import { registerAs } from '@nestjs/config';
 import packageJson from '../../package.json' with { type: 'json' };
 
 export const DEFAULT_MANAGEMENT_KEY = 'local-management-key';
+export const DEFAULT_INGEST_KEY = 'local-ingest-key';
 
 /** The validated, typed configuration of one running service (SPEC §2). */
 export interface AppConfig {
@@ -11,6 +12,8 @@ export interface AppConfig {
   embeddedPgDir: string;
   databasePoolSize: number;
   managementApiKey: string;
+  ingestApiKey: string;
+  ingestMaxBatch: number;
   autoMigrate: boolean;
   autoSeed: boolean;
   maxReportRangeDays: number;
@@ -75,6 +78,12 @@ export function loadConfig(env: Env): AppConfig {
       'MANAGEMENT_API_KEY must be set to a non-default secret when NODE_ENV=production',
     );
   }
+  const ingestApiKey = read(env, 'INGEST_API_KEY') ?? DEFAULT_INGEST_KEY;
+  if (nodeEnv === 'production' && ingestApiKey === DEFAULT_INGEST_KEY) {
+    throw new ConfigError(
+      'INGEST_API_KEY must be set to a non-default secret when NODE_ENV=production',
+    );
+  }
   const logLevel = read(env, 'LOG_LEVEL') ?? 'log';
   if (!['error', 'warn', 'log', 'debug'].includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of error, warn, log, debug (got "${logLevel}")`);
@@ -86,6 +95,8 @@ export function loadConfig(env: Env): AppConfig {
     embeddedPgDir: read(env, 'EMBEDDED_PG_DIR') ?? './.data/postgres',
     databasePoolSize: int(env, 'DATABASE_POOL_SIZE', 10, 2, 200),
     managementApiKey,
+    ingestApiKey,
+    ingestMaxBatch: int(env, 'INGEST_MAX_BATCH', 1000, 1, 10000),
     autoMigrate: bool(env, 'APP_AUTO_MIGRATE', true),
     autoSeed: bool(env, 'APP_AUTO_SEED', url === undefined),
     maxReportRangeDays: int(env, 'MAX_REPORT_RANGE_DAYS', 366, 1, 36600),

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@n
 import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiError } from '../common/api-error.js';
 import { Enveloped } from '../common/envelope.js';
-import { ManagementAuth } from '../common/management-key.guard.js';
+import { ManagementAuth } from '../common/api-key.guard.js';
 import { ApiEnvelope, ApiErrors } from '../common/openapi.js';
 import { CreateRecomputationDto } from './dto/create-recomputation.dto.js';
 import { ListRecomputationsQuery } from './dto/list-recomputations.query.js';

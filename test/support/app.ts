@@ -32,9 +32,11 @@ const TEST_ENV: Env = {
   APP_AUTO_SEED: 'false',
   LOG_LEVEL: 'error',
   MANAGEMENT_API_KEY: 'test-management-key',
+  INGEST_API_KEY: 'test-ingest-key',
 };
 
 export const MANAGEMENT_KEY = 'test-management-key';
+export const INGEST_KEY = 'test-ingest-key';
 
 export async function bootApplicationContext(
   databaseUrl: string,

@@ -1,0 +1,121 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import {
+  applyDecorators,
+  Inject,
+  Injectable,
+  SetMetadata,
+  UseGuards,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { appConfig, type AppConfig } from '../config/app.config.js';
+import { ApiError } from './api-error.js';
+import { ApiErrors } from './openapi.js';
+import { BEARER_SCHEME, INGEST_KEY_SCHEME, MANAGEMENT_KEY_SCHEME } from './swagger.js';
+
+/** Which configured key a route accepts: the management key opens every protected route. */
+export type KeyRole = 'management' | 'ingest';
+
+const ACCEPTED_ROLES = 'tally:accepted-key-roles';
+
+export const UNAUTHORIZED_MESSAGE =
+  'a valid management key is required (X-Management-Key or Authorization: Bearer)';
+export const INGEST_UNAUTHORIZED_MESSAGE =
+  'a valid ingest key is required (X-Ingest-Key or Authorization: Bearer; the management key also works)';
+
+/** The headers a key may be presented in, besides `Authorization: Bearer`. */
+const KEY_HEADERS = ['x-management-key', 'x-ingest-key'] as const;
+
+const BEARER = /^Bearer[ \t]+(.+)$/i;
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/**
+ * The keys a request presents: `X-Management-Key`, `X-Ingest-Key` and/or an
+ * `Authorization: Bearer` token. A header sent twice (an array) presents nothing: it is
+ * ambiguous, so it never matches.
+ */
+export function presentedKeys(headers: FastifyRequest['headers']): string[] {
+  const keys: string[] = [];
+  for (const name of KEY_HEADERS) {
+    const header = headers[name];
+    if (typeof header === 'string' && header.trim() !== '') keys.push(header.trim());
+  }
+  const authorization = headers.authorization;
+  const bearer = typeof authorization === 'string' ? BEARER.exec(authorization.trim()) : null;
+  if (bearer && bearer[1].trim() !== '') keys.push(bearer[1].trim());
+  return keys;
+}
+
+/**
+ * Protected routes: the request must present a key the route accepts (see `ManagementAuth` and
+ * `IngestAuth`), in any of the key headers or as a bearer token. Both sides are hashed with
+ * SHA-256 before a constant-time comparison, so neither the key's content nor its length leaks
+ * through timing, and keys of any length compare safely. Keys are never logged or echoed.
+ */
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  private readonly expected: Record<KeyRole, Buffer>;
+
+  constructor(
+    @Inject(appConfig.KEY) config: AppConfig,
+    private readonly reflector: Reflector,
+  ) {
+    this.expected = {
+      management: digest(config.managementApiKey),
+      ingest: digest(config.ingestApiKey),
+    };
+  }
+
+  /** True when `key` is the key of `role`; constant time in the key's content. */
+  matches(key: string, role: KeyRole): boolean {
+    return timingSafeEqual(digest(key), this.expected[role]);
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    const roles = this.reflector.getAllAndOverride<KeyRole[] | undefined>(ACCEPTED_ROLES, [
+      context.getHandler(),
+      context.getClass(),
+    ]) ?? ['management'];
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    // Every presented key is compared with every accepted one (no early exit), so timing does
+    // not tell which one failed.
+    const results = presentedKeys(request.headers).flatMap((key) =>
+      roles.map((role) => this.matches(key, role)),
+    );
+    if (results.includes(true)) return true;
+    const message = roles.includes('ingest') ? INGEST_UNAUTHORIZED_MESSAGE : UNAUTHORIZED_MESSAGE;
+    throw new ApiError('unauthorized', message);
+  }
+}
+
+/**
+ * Protects a controller or route with the management key and documents it in OpenAPI: either
+ * scheme satisfies it (Swagger UI's Authorize button offers both), and 401 is listed.
+ */
+export function ManagementAuth() {
+  return applyDecorators(
+    SetMetadata(ACCEPTED_ROLES, ['management'] satisfies KeyRole[]),
+    UseGuards(ApiKeyGuard),
+    ApiSecurity(MANAGEMENT_KEY_SCHEME),
+    ApiBearerAuth(BEARER_SCHEME),
+    ApiErrors('unauthorized'),
+  );
+}
+
+/** Protects an ingestion route: the ingest key, or the management key (admins backfill). */
+export function IngestAuth() {
+  return applyDecorators(
+    SetMetadata(ACCEPTED_ROLES, ['ingest', 'management'] satisfies KeyRole[]),
+    UseGuards(ApiKeyGuard),
+    ApiSecurity(INGEST_KEY_SCHEME),
+    ApiSecurity(MANAGEMENT_KEY_SCHEME),
+    ApiBearerAuth(BEARER_SCHEME),
+    ApiErrors('unauthorized'),
+  );
+}

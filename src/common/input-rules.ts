@@ -1,0 +1,151 @@
+/**
+ * The one module of input rules: each kind of value taken from a request, a file or the
+ * command line (a text field, an integer, a timestamp, a slug) is checked by one function here,
+ * with the same bounds and the same messages wherever it is read. Each `…Problem` function
+ * returns why the value is unusable for the named field, or undefined when it is fine.
+ */
+
+/** A field name and what is wrong with its value, as `error.details` lists them. */
+export interface Problem {
+  parameter: string;
+  message: string;
+}
+
+/**
+ * Characters no identifier or name may hold: C0 and C1 controls (NUL cannot be stored in
+ * PostgreSQL text at all), DEL, and UTF-16 halves without their other half (they cannot be
+ * encoded as UTF-8, so they would be stored as a replacement character, not as sent).
+ */
+const UNPRINTABLE =
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Whether `value` has only printable characters (see UNPRINTABLE). */
+export function isPrintable(value: string): boolean {
+  return !UNPRINTABLE.test(value);
+}
+
+export interface TextRule {
+  /** Least length, in characters (default 1: empty text is refused). */
+  min?: number;
+  max: number;
+}
+
+/** A required string of printable characters whose length lies within the rule. */
+export function textProblem(field: string, value: unknown, rule: TextRule): string | undefined {
+  if (value === undefined || value === null) return `${field} is required`;
+  if (typeof value !== 'string') return `${field} must be a string`;
+  const min = rule.min ?? 1;
+  const length = [...value].length;
+  if (length < min || length > rule.max) {
+    return min === 1 && length === 0
+      ? `${field} must not be empty`
+      : `${field} must be ${min}–${rule.max} characters long`;
+  }
+  if (!isPrintable(value)) return `${field} must contain only printable characters`;
+  return undefined;
+}
+
+/** A required JSON integer (not a string, not a fraction) in [min, max]. */
+export function integerProblem(
+  field: string,
+  value: unknown,
+  min: number,
+  max: number,
+): string | undefined {
+  if (value === undefined || value === null) return `${field} is required`;
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    return `${field} must be an integer`;
+  }
+  if (value < min || value > max) return `${field} must be between ${min} and ${max}`;
+  return undefined;
+}
+
+/** One of a fixed set of strings. */
+export function oneOfProblem(
+  field: string,
+  value: unknown,
+  values: readonly string[],
+): string | undefined {
+  if (value === undefined || value === null) return `${field} is required`;
+  if (typeof value !== 'string' || !values.includes(value)) {
+    return `${field} must be one of ${values.join(', ')}`;
+  }
+  return undefined;
+}
+
+/** Slugs of event sources (and other catalog rows): lower-case letters, digits and dashes. */
+export const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+export function slugProblem(field: string, value: unknown): string | undefined {
+  if (value === undefined || value === null) return `${field} is required`;
+  if (typeof value !== 'string') return `${field} must be a string`;
+  if (!SLUG_PATTERN.test(value)) {
+    return `${field} must be 1–64 lower-case letters, digits or dashes, starting with a letter or digit`;
+  }
+  return undefined;
+}
+
+/**
+ * RFC 3339 date-time with an explicit offset: `2026-11-28T09:30:00Z`,
+ * `2026-11-28T10:30:00.123456+01:00`. Up to microseconds (what PostgreSQL keeps).
+ */
+const TIMESTAMP =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+
+/**
+ * The instant an RFC 3339 timestamp with offset names, in epoch milliseconds (fractions of a
+ * millisecond dropped), or undefined when the text is not one or names no real time.
+ */
+export function parseTimestamp(value: string): number | undefined {
+  const match = TIMESTAMP.exec(value);
+  if (!match) return undefined;
+  const [, year, month, day, hour, minute, second, fraction = '', zulu, sign, offH, offM] = match;
+  const numbers = [year, month, day, hour, minute, second].map(Number);
+  const [y, mo, d, h, mi, s] = numbers;
+  const local = Date.UTC(y, mo - 1, d, h, mi, s, Number(fraction.padEnd(3, '0').slice(0, 3)));
+  const check = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  if (
+    check.getUTCFullYear() !== y ||
+    check.getUTCMonth() !== mo - 1 ||
+    check.getUTCDate() !== d ||
+    check.getUTCHours() !== h ||
+    check.getUTCMinutes() !== mi ||
+    check.getUTCSeconds() !== s
+  ) {
+    return undefined; // 2026-02-30, 24:00, 23:60, leap seconds…
+  }
+  if (zulu) return local;
+  const offsetHours = Number(offH);
+  const offsetMinutes = Number(offM);
+  if (offsetHours > 23 || offsetMinutes > 59) return undefined;
+  const offset = (offsetHours * 60 + offsetMinutes) * 60_000;
+  return sign === '+' ? local - offset : local + offset;
+}
+
+export interface TimestampRule {
+  /** Earliest instant accepted, epoch ms. */
+  min: number;
+  /** Latest instant accepted, epoch ms. */
+  max: number;
+  /** How the bounds read in messages, e.g. "2000-01-01" and "5 minutes from now". */
+  minText: string;
+  maxText: string;
+}
+
+/** A required RFC 3339 timestamp with offset, within the rule's bounds. */
+export function timestampProblem(
+  field: string,
+  value: unknown,
+  rule: TimestampRule,
+): string | undefined {
+  if (value === undefined || value === null) return `${field} is required`;
+  if (typeof value !== 'string') return `${field} must be a string`;
+  const instant = parseTimestamp(value);
+  if (instant === undefined) {
+    return `${field} must be an RFC 3339 timestamp with an offset, e.g. 2026-11-28T09:30:00Z`;
+  }
+  if (instant < rule.min) return `${field} must not be before ${rule.minText}`;
+  if (instant > rule.max) return `${field} must not be later than ${rule.maxText}`;
+  return undefined;
+}

@@ -126,8 +126,9 @@ class DirectSql {
     try {
       await this.repository.deleteRange(this.manager, target);
       const inserted = await this.repository.insertRange(this.manager, target);
+      await this.repository.clearDirtyDays(this.manager, target, inserted.snapshot);
       await this.client.query('COMMIT');
-      return [performance.now() - started, inserted];
+      return [performance.now() - started, inserted.count];
     } catch (error) {
       await this.client.query('ROLLBACK');
       throw error;

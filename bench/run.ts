@@ -131,12 +131,14 @@ async function bench(options: BenchOptions, db: BenchDatabase): Promise<BenchRes
   );
 
   const managementKey = randomBytes(18).toString('base64url');
+  const ingestKey = randomBytes(18).toString('base64url');
   const serviceEnv = {
     NODE_ENV: 'production',
     DATABASE_URL: db.url,
     APP_AUTO_MIGRATE: 'true',
     APP_AUTO_SEED: 'false',
     MANAGEMENT_API_KEY: managementKey,
+    INGEST_API_KEY: ingestKey,
     LOG_LEVEL: 'warn',
     DATABASE_POOL_SIZE: String(options.pool),
     RECOMPUTE_CONCURRENCY: String(options.recomputeConcurrency),

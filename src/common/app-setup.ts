@@ -43,9 +43,29 @@ export function createHttpAdapter(): FastifyAdapter {
   });
 }
 
+/** Bytes one ingested event may take in a request: a 16 KB payload plus its other fields. */
+const INGEST_BYTES_PER_EVENT = 17 * 1024;
+
+/**
+ * Every body is limited to 1 MB except a batch of `POST /events`, which may hold
+ * INGEST_MAX_BATCH events with full payloads (17 MB for the default 1000).
+ */
+function raiseIngestBodyLimit(app: NestFastifyApplication, config: AppConfig): void {
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRoute', (route) => {
+      const methods = [route.method].flat();
+      if (route.url === `/${API_PREFIX}/events` && methods.includes('POST')) {
+        route.bodyLimit = config.ingestMaxBatch * INGEST_BYTES_PER_EVENT;
+      }
+    });
+}
+
 /** Everything main.ts applies to the app; the test bootstrap calls the same function. */
 export function configureApp(app: NestFastifyApplication): void {
   const config = app.get<AppConfig>(appConfig.KEY);
+  raiseIngestBodyLimit(app, config);
   app.setGlobalPrefix(API_PREFIX);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalInterceptors(new EnvelopeInterceptor());

@@ -20,6 +20,15 @@ const UNPRINTABLE =
   // eslint-disable-next-line no-control-regex
   /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+/** NUL and unpaired UTF-16 surrogates: what no PostgreSQL text or jsonb value can hold. */
+// eslint-disable-next-line no-control-regex
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Whether PostgreSQL can store `value` as sent (in text or inside jsonb). */
+export function isStorable(value: string): boolean {
+  return !UNSTORABLE.test(value);
+}
+
 /** Whether `value` has only printable characters (see UNPRINTABLE). */
 export function isPrintable(value: string): boolean {
   return !UNPRINTABLE.test(value);

@@ -5,10 +5,10 @@ import { AuditService } from '../audit/audit.service.js';
 import { appConfig, type AppConfig } from '../config/app.config.js';
 import { WINDOW_NAMES } from '../database/entities/index.js';
 import { withAdvisoryLock } from '../database/migrate.js';
-import { EventsRepository } from '../events/events.repository.js';
 import { RecomputeService } from '../recompute/recompute.service.js';
 import { addDays, formatDay } from '../snapshots/bucket-range.js';
 import { REPORT_SLUGS } from '../snapshots/report-dimensions.js';
+import { DemoDataRepository } from './demo-data.repository.js';
 
 export const DEMO_EVENT_COUNT = 25_000;
 export const DEMO_DAYS = 90;
@@ -20,7 +20,7 @@ export interface SeedResult {
   runs: number;
 }
 
-/** The demo data of SPEC §6: events generated in SQL, snapshots through the recompute path. */
+/** The demo data: events generated in SQL, snapshots through the recompute path. */
 @Injectable()
 export class DemoDataService implements OnApplicationBootstrap {
   private readonly logger = new Logger('Seed');
@@ -28,7 +28,7 @@ export class DemoDataService implements OnApplicationBootstrap {
   constructor(
     @Inject(appConfig.KEY) private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly events: EventsRepository,
+    private readonly events: DemoDataRepository,
     private readonly recompute: RecomputeService,
     private readonly audit: AuditService,
   ) {}

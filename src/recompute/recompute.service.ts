@@ -260,15 +260,18 @@ export class RecomputeService {
     const scope = { reportSlug: run.reportSlug, window: run.windowName, ...range, runId: run.id };
     return this.dataSource.transaction(async (manager) => {
       await this.runs.lockReportWindow(manager, run.reportSlug, run.windowName);
+      const rowsDeleted = await this.snapshots.deleteRange(manager, scope);
+      const inserted = await this.snapshots.insertRange(manager, scope);
       const summary: RunSummary = {
-        rows_deleted: await this.snapshots.deleteRange(manager, scope),
-        rows_inserted: await this.snapshots.insertRange(manager, scope),
+        rows_deleted: rowsDeleted,
+        rows_inserted: inserted.count,
         bucket_count: range.bucketCount,
       };
       if (!(await this.runs.complete(manager, run.id, run.attempts, summary))) {
         throw new LostClaimError();
       }
       await this.recordOutcome(manager, run, 'recompute.completed', { summary });
+      await this.snapshots.clearDirtyDays(manager, scope, inserted.snapshot);
       await this.changes.publish(manager, run.reportSlug);
       return summary;
     });

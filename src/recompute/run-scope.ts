@@ -1,11 +1,11 @@
+import { actorFromHeader } from '../common/actor.js';
 import { daysBetween, parseDay } from '../snapshots/bucket-range.js';
+
+export { MAX_ACTOR_LENGTH } from '../common/actor.js';
 
 /** The calendar days a recompute may name: far enough back and ahead for any real use. */
 export const MIN_DAY = '1970-01-01';
 export const MAX_DAY = '2999-12-31';
-
-/** Longest `requested_by` / `X-Actor` accepted. */
-export const MAX_ACTOR_LENGTH = 200;
 
 export const DEFAULT_ACTOR = 'management-api';
 
@@ -58,18 +58,5 @@ export function resolveActor(
   header: string | string[] | undefined,
 ): { actor: string } | { problem: Problem } {
   if (requestedBy !== undefined) return { actor: requestedBy };
-  if (Array.isArray(header)) {
-    return { problem: { parameter: 'X-Actor', message: 'X-Actor must be sent at most once' } };
-  }
-  const actor = header?.trim();
-  if (!actor) return { actor: DEFAULT_ACTOR };
-  if (actor.length > MAX_ACTOR_LENGTH) {
-    return {
-      problem: {
-        parameter: 'X-Actor',
-        message: `X-Actor must be at most ${MAX_ACTOR_LENGTH} characters`,
-      },
-    };
-  }
-  return { actor };
+  return actorFromHeader(header, DEFAULT_ACTOR);
 }

@@ -30,10 +30,16 @@ export class SnapshotsRepository {
     return count;
   }
 
-  /** Aggregates the scope's events into snapshot rows; runs inside the caller's transaction. */
-  async insertRange(manager: EntityManager, scope: RebuildScope): Promise<number> {
+  /**
+   * Aggregates the scope's events into snapshot rows; runs inside the caller's transaction.
+   * Returns the rows inserted and the snapshot the events were read with (see clearDirtyDays).
+   */
+  async insertRange(
+    manager: EntityManager,
+    scope: RebuildScope,
+  ): Promise<{ count: number; snapshot: string }> {
     const dimension = REPORT_DIMENSIONS[scope.reportSlug];
-    const [{ count }] = await manager.query(
+    const [{ count, snapshot }] = await manager.query(
       `WITH inserted AS (
          INSERT INTO metric_snapshots
            (report_slug, window_name, bucket_start, dimension_key, dimension_value,
@@ -44,7 +50,7 @@ export class SnapshotsRepository {
           WHERE e.occurred_at >= $3::timestamptz AND e.occurred_at < $4::timestamptz
           GROUP BY 3, 5
          RETURNING 1)
-       SELECT count(*)::int AS count FROM inserted`,
+       SELECT count(*)::int AS count, pg_current_snapshot()::text AS snapshot FROM inserted`,
       [
         scope.reportSlug,
         scope.window,
@@ -54,6 +60,30 @@ export class SnapshotsRepository {
         EVENT_COUNT,
         scope.runId,
       ],
+    );
+    return { count, snapshot };
+  }
+
+  /**
+   * Clears the dirty marks of the scope's days that the rebuild covered: those last written by
+   * a transaction visible in `snapshot`, the one the events were read with. A mark written by
+   * a transaction the rebuild could not see (still running, or committed after the read) stays,
+   * so the next refresh picks its events up. Returns the marks cleared.
+   */
+  async clearDirtyDays(
+    manager: EntityManager,
+    scope: RebuildScope,
+    snapshot: string,
+  ): Promise<number> {
+    const [{ count }] = await manager.query(
+      `WITH cleared AS (
+         DELETE FROM snapshot_dirty_days
+          WHERE report_slug = $1 AND window_name = $2
+            AND day >= $3::date AND day < $4::date
+            AND pg_visible_in_snapshot(marked_xid::text::xid8, $5::pg_snapshot)
+          RETURNING 1)
+       SELECT count(*)::int AS count FROM cleared`,
+      [scope.reportSlug, scope.window, scope.start.slice(0, 10), scope.end.slice(0, 10), snapshot],
     );
     return count;
   }

@@ -40,7 +40,7 @@ describe('HTTP basics: envelope, errors, OpenAPI', () => {
     ]);
     expect(body.components.securitySchemes).toMatchObject({
       'management-key': { type: 'apiKey', in: 'header', name: 'X-Management-Key' },
-      'management-bearer': { type: 'http', scheme: 'bearer' },
+      'bearer-key': { type: 'http', scheme: 'bearer' },
     });
   });
 });

@@ -126,7 +126,7 @@ describe('schema and reference data, migrated at start-up on an empty database',
     );
     const defs = rows.map((row) => row.indexdef.replace(/ USING btree/, ''));
     for (const expected of [
-      'ON public.analytics_events (occurred_at)',
+      'ON public.analytics_events (occurred_at, id)',
       'ON public.analytics_events (source_id, occurred_at)',
       'ON public.analytics_events (status, occurred_at)',
       'ON public.analytics_events (entity_id, occurred_at)',

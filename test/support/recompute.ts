@@ -196,6 +196,21 @@ export async function installGate(sql: pg.Pool): Promise<void> {
       FOR EACH STATEMENT EXECUTE FUNCTION test_gate_wait();`);
 }
 
+/**
+ * Waits until a rebuild is held at the closed gate: it has started its INSERT … SELECT (so it
+ * has read its snapshot of the events) and sleeps in the gate's trigger.
+ */
+export function waitAtGate(sql: pg.Pool): Promise<true> {
+  return waitFor('a rebuild to wait at the gate', async () => {
+    const { rows } = await sql.query(
+      `SELECT 1 FROM pg_stat_activity
+        WHERE datname = current_database() AND wait_event = 'PgSleep'
+          AND query LIKE '%INSERT INTO metric_snapshots%'`,
+    );
+    return rows.length > 0 ? true : undefined;
+  });
+}
+
 export async function setGate(sql: pg.Pool, closed: boolean): Promise<void> {
   await sql.query('UPDATE test_gate SET closed = $1', [closed]);
 }

@@ -18,7 +18,7 @@ export type EventStatus = (typeof EVENT_STATUSES)[number];
 @Check('analytics_events_status_check', `"status" IN ('success', 'failed', 'pending')`)
 @Check('analytics_events_processing_ms_check', `"processing_ms" >= 0`)
 @Check('analytics_events_amount_cents_check', `"amount_cents" >= 0`)
-@Index('analytics_events_occurred_at_idx', ['occurredAt'])
+@Index('analytics_events_occurred_at_idx', ['occurredAt', 'id'])
 @Index('analytics_events_source_occurred_at_idx', ['sourceId', 'occurredAt'])
 @Index('analytics_events_status_occurred_at_idx', ['status', 'occurredAt'])
 @Index('analytics_events_entity_occurred_at_idx', ['entityId', 'occurredAt'])

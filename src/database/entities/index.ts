@@ -5,6 +5,7 @@ import { EventSource } from './event-source.entity.js';
 import { MetricSnapshot } from './metric-snapshot.entity.js';
 import { RecomputeRun } from './recompute-run.entity.js';
 import { ReportDefinition } from './report-definition.entity.js';
+import { SnapshotDirtyDay } from './snapshot-dirty-day.entity.js';
 
 export * from './aggregate-window.entity.js';
 export * from './analytics-event.entity.js';
@@ -13,6 +14,7 @@ export * from './event-source.entity.js';
 export * from './metric-snapshot.entity.js';
 export * from './recompute-run.entity.js';
 export * from './report-definition.entity.js';
+export * from './snapshot-dirty-day.entity.js';
 
 /** Every entity, listed explicitly (no globs in ESM). */
 export const ENTITIES = [
@@ -23,4 +25,5 @@ export const ENTITIES = [
   MetricSnapshot,
   RecomputeRun,
   AuditEntry,
+  SnapshotDirtyDay,
 ];

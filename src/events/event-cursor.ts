@@ -1,0 +1,24 @@
+import type { EventCursor } from './events.repository.js';
+
+/** `occurred_at` as the listing prints it: UTC, to the microsecond. */
+const OCCURRED_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
+/** The opaque `next_cursor` of a page ending with `last` (base64url of "<occurred_at>|<id>"). */
+export function encodeCursor(last: EventCursor): string {
+  return Buffer.from(`${last.occurredAt}|${last.id}`, 'utf8').toString('base64url');
+}
+
+/** The position a cursor names, or undefined when it is not one this service made. */
+export function decodeCursor(cursor: string): EventCursor | undefined {
+  if (!/^[A-Za-z0-9_-]{1,100}$/.test(cursor)) return undefined;
+  const [occurredAt, id, extra] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (
+    extra !== undefined ||
+    !OCCURRED_AT.test(occurredAt ?? '') ||
+    !/^[1-9]\d{0,15}$/.test(id ?? '')
+  ) {
+    return undefined;
+  }
+  if (Number.isNaN(Date.parse(occurredAt))) return undefined;
+  return { occurredAt, id: Number(id) };
+}

@@ -1,0 +1,43 @@
+import { Injectable } from '@nestjs/common';
+import { ApiError } from '../common/api-error.js';
+import { Enveloped } from '../common/envelope.js';
+import type { ListEventsQuery } from './dto/list-events.query.js';
+import { decodeCursor, encodeCursor } from './event-cursor.js';
+import { EventsRepository, type EventRow } from './events.repository.js';
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** `GET /events`: the stored events for support and debugging, keyset-paginated. */
+@Injectable()
+export class EventsService {
+  constructor(private readonly events: EventsRepository) {}
+
+  async list(query: ListEventsQuery): Promise<Enveloped<EventRow[]>> {
+    const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    if (query.cursor !== undefined && !cursor) {
+      const message = 'cursor is not valid: pass back the meta.next_cursor of a previous page';
+      throw ApiError.invalid(message, [{ parameter: 'cursor', message }]);
+    }
+    const from = query.occurred_from;
+    const rows = await this.events.list(
+      {
+        source: query.source,
+        entityId: query.entity_id,
+        status: query.status,
+        externalRef: query.external_ref,
+        occurredFrom: from !== undefined && DAY.test(from) ? `${from}T00:00:00Z` : from,
+        occurredTo: query.occurred_to,
+        occurredToIsDay: query.occurred_to !== undefined && DAY.test(query.occurred_to),
+      },
+      cursor,
+      query.limit + 1,
+    );
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    const nextCursor =
+      rows.length > query.limit && last
+        ? encodeCursor({ occurredAt: last.occurred_at, id: last.id })
+        : null;
+    return new Enveloped(page, { limit: query.limit, next_cursor: nextCursor });
+  }
+}

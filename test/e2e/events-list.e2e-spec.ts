@@ -1,0 +1,128 @@
+import { useTestApp } from '../support/context.js';
+import { INGEST_AUTH, newEvent } from '../support/events.js';
+import { AUTH } from '../support/recompute.js';
+
+interface Listed {
+  id: number;
+  external_ref: string;
+  occurred_at: string;
+}
+
+describe('GET /api/v1/events', () => {
+  const ctx = useTestApp('demo');
+
+  const list = (query: string) => ctx.http.get(`/api/v1/events${query}`).set(AUTH);
+
+  /** Every page of a listing, following next_cursor. */
+  async function allPages(query: string, limit: number): Promise<Listed[]> {
+    const rows: Listed[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page < 1000; page += 1) {
+      const sep = query ? '&' : '';
+      const url: string = `?${query}${sep}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`;
+      const res = await list(url).expect(200);
+      expect(res.body.meta.limit).toBe(limit);
+      expect(res.body.data.length).toBeLessThanOrEqual(limit);
+      rows.push(...res.body.data);
+      cursor = res.body.meta.next_cursor;
+      if (cursor === null) return rows;
+      expect(res.body.data).toHaveLength(limit);
+    }
+    throw new Error('too many pages');
+  }
+
+  /** SQL truth: ids in listing order for a WHERE clause over e (events) and s (sources). */
+  async function truth(where: string, params: unknown[] = []): Promise<number[]> {
+    const { rows } = await ctx.db.sql.query(
+      `SELECT e.id::int FROM analytics_events e JOIN event_sources s ON s.id = e.source_id
+        WHERE ${where} ORDER BY e.occurred_at DESC, e.id DESC`,
+      params,
+    );
+    return rows.map((row) => row.id);
+  }
+
+  beforeAll(async () => {
+    // Two events at the same instant (the id breaks the tie) and one with microseconds.
+    const events = [
+      newEvent(1, { occurred_at: '2026-10-05T12:00:00Z', entity_id: 'tie' }),
+      newEvent(2, { occurred_at: '2026-10-05T12:00:00Z', entity_id: 'tie' }),
+      newEvent(3, { occurred_at: '2026-10-05T12:00:00.000001Z', entity_id: 'tie' }),
+    ];
+    await ctx.http.post('/api/v1/events').set(INGEST_AUTH).send({ events }).expect(200);
+  });
+
+  it('lists the newest 100 first, with the fields of an event', async () => {
+    const res = await list('').expect(200);
+    expect(res.body.data).toHaveLength(100);
+    expect(res.body.meta).toEqual({ limit: 100, next_cursor: expect.any(String) });
+    const ids = (await truth('true')).slice(0, 100);
+    expect(res.body.data.map((row: Listed) => row.id)).toEqual(ids);
+    const { rows } = await ctx.db.sql.query(
+      `SELECT e.id::int, e.external_ref, s.slug AS source, e.entity_id, e.status, e.processing_ms,
+              e.amount_cents, e.payload, e.created_at,
+              to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS occurred_at
+         FROM analytics_events e JOIN event_sources s ON s.id = e.source_id WHERE e.id = $1`,
+      [ids[0]],
+    );
+    expect(res.body.data[0]).toEqual({ ...rows[0], created_at: rows[0].created_at.toISOString() });
+  });
+
+  it('pages through everything in order with the cursor, ties broken by id', async () => {
+    const rows = await allPages('entity_id=tie', 2);
+    expect(rows.map((row) => row.external_ref)).toEqual(['t-3', 't-2', 't-1']);
+    expect(rows[0].occurred_at).toBe('2026-10-05T12:00:00.000001Z');
+    const all = await allPages('source=adyen', 500);
+    expect(all.map((row) => row.id)).toEqual(await truth(`s.slug = 'adyen'`));
+  });
+
+  it.each([
+    ['status=failed', `e.status = 'failed'`],
+    ['entity_id=entity-7', `e.entity_id = 'entity-7'`],
+    ['external_ref=evt-42', `e.external_ref = 'evt-42'`],
+    ['source=stripe&status=pending', `s.slug = 'stripe' AND e.status = 'pending'`],
+  ])('filters exactly: %s', async (query, where) => {
+    const rows = await allPages(query, 500);
+    expect(rows.map((row) => row.id)).toEqual(await truth(where));
+  });
+
+  it('bounds occurred_at by timestamps (inclusive) and by whole UTC days', async () => {
+    const exact = await allPages(
+      'occurred_from=2026-10-05T12:00:00Z&occurred_to=2026-10-05T14:00:00%2B02:00',
+      500,
+    );
+    expect(exact.map((row) => row.external_ref).sort()).toEqual(['t-1', 't-2']);
+    const day = await allPages('occurred_from=2026-10-05&occurred_to=2026-10-05', 500);
+    expect(day.map((row) => row.id)).toEqual(
+      await truth(
+        `e.occurred_at >= '2026-10-05T00:00:00Z' AND e.occurred_at < '2026-10-06T00:00:00Z'`,
+      ),
+    );
+    expect(day.length).toBeGreaterThan(3);
+  });
+
+  it.each([
+    ['limit=0', 'limit'],
+    ['limit=501', 'limit'],
+    ['limit=ten', 'limit'],
+    ['status=lost', 'status'],
+    ['occurred_from=yesterday', 'occurred_from'],
+    ['occurred_to=2026-10-05T12:00:00', 'occurred_to'],
+    ['occurred_to=2026-02-30', 'occurred_to'],
+    ['cursor=not-a-cursor', 'cursor'],
+    [`cursor=${Buffer.from('2026-10-05T12:00:00Z|1').toString('base64url')}`, 'cursor'],
+    [`cursor=${Buffer.from('x|y').toString('base64url')}`, 'cursor'],
+    ['entity_id=%00', 'entity_id'],
+    ['offset=10', 'offset'],
+  ])('answers 400 naming the parameter for %s', async (query, parameter) => {
+    const res = await list(`?${query}`).expect(400);
+    expect(res.body.error.code).toBe('invalid_request');
+    expect(res.body.error.details.map((d: { parameter: string }) => d.parameter)).toContain(
+      parameter,
+    );
+  });
+
+  it('needs the management key', async () => {
+    await ctx.http.get('/api/v1/events').expect(401);
+    await ctx.http.get('/api/v1/events').set(INGEST_AUTH).expect(401);
+  });
+});

@@ -124,7 +124,8 @@ function instantKey(value: string): string {
 }
 
 /**
- * Checks one event. `prefix` names it in messages (`events[3]`, or `line 12` for the importer);
+ * Checks one event. `prefix` names it in messages (`events[3]`; empty for the importer, which
+ * names the line itself);
  * `isSource` tells whether a slug is an active source. Returns the event, or every problem.
  */
 export function checkEvent(
@@ -134,19 +135,22 @@ export function checkEvent(
   isSource: (slug: string) => boolean,
 ): { event: NewEvent } | { problems: Problem[] } {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return { problems: [{ parameter: prefix, message: `${prefix} must be a JSON object` }] };
+    const what = prefix || 'an event';
+    return {
+      problems: [{ parameter: prefix || 'event', message: `${what} must be a JSON object` }],
+    };
   }
   const input = raw as Record<string, unknown>;
   const problems: Problem[] = [];
+  const name = (field: string) => (prefix ? `${prefix}.${field}` : field);
   const check = (field: string, message: string | undefined) => {
-    if (message !== undefined) problems.push({ parameter: `${prefix}.${field}`, message });
+    if (message !== undefined) problems.push({ parameter: name(field), message });
   };
   for (const key of Object.keys(input)) {
     if (!(EVENT_FIELDS as readonly string[]).includes(key)) {
-      check(key, `${prefix}.${key} is not a known field (allowed: ${EVENT_FIELDS.join(', ')})`);
+      check(key, `${name(key)} is not a known field (allowed: ${EVENT_FIELDS.join(', ')})`);
     }
   }
-  const name = (field: string) => `${prefix}.${field}`;
   const get = (field: string) => (Object.hasOwn(input, field) ? input[field] : undefined);
   check(
     'external_ref',

@@ -51,6 +51,28 @@ function columns(events: readonly NewEvent[]): unknown[] {
   ];
 }
 
+/**
+ * Inserts the new events of `rows` (a relation `t` with the batch's columns, joined to
+ * `event_sources s`), in `order` (by ref, so concurrent batches lock refs in one order); an
+ * existing ref is skipped. Shared by the API (rows from `unnest`) and the importer (a COPY'd
+ * staging table).
+ */
+export function insertNewEventsSql(rows: string, order: string): string {
+  return `INSERT INTO analytics_events
+            (source_id, external_ref, entity_id, status, processing_ms, amount_cents, occurred_at, payload)
+          SELECT s.id, t.external_ref, t.entity_id, t.status, t.processing_ms, t.amount_cents,
+                 t.occurred_at, t.payload
+            FROM ${rows}
+           ORDER BY ${order}
+          ON CONFLICT (external_ref) DO NOTHING`;
+}
+
+/** True for a stored event `e` whose content differs from the incoming `t` (source `s`). */
+export const STORED_CONTENT_DIFFERS = `
+  (e.source_id, e.entity_id, e.status, e.processing_ms, e.amount_cents, e.occurred_at, e.payload)
+  IS DISTINCT FROM
+  (s.id, t.entity_id, t.status, t.processing_ms, t.amount_cents, t.occurred_at, t.payload)`;
+
 const BATCH = `unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::int[],
                       $7::timestamptz[], $8::jsonb[]) WITH ORDINALITY
                  AS t(external_ref, source, entity_id, status, processing_ms, amount_cents,
@@ -77,14 +99,7 @@ export class EventsRepository {
    */
   async insertNew(manager: EntityManager, events: readonly NewEvent[]): Promise<Set<string>> {
     const rows: { external_ref: string }[] = await manager.query(
-      `INSERT INTO analytics_events
-         (source_id, external_ref, entity_id, status, processing_ms, amount_cents, occurred_at, payload)
-       SELECT s.id, t.external_ref, t.entity_id, t.status, t.processing_ms, t.amount_cents,
-              t.occurred_at, t.payload
-         FROM ${BATCH}
-        ORDER BY t.ordinal
-       ON CONFLICT (external_ref) DO NOTHING
-       RETURNING external_ref`,
+      `${insertNewEventsSql(BATCH, 't.ordinal')} RETURNING external_ref`,
       columns(events),
     );
     return new Set(rows.map((row) => row.external_ref));
@@ -100,11 +115,7 @@ export class EventsRepository {
       `SELECT t.external_ref
          FROM ${BATCH}
          JOIN analytics_events e ON e.external_ref = t.external_ref
-        WHERE (e.source_id, e.entity_id, e.status, e.processing_ms, e.amount_cents,
-               e.occurred_at, e.payload)
-              IS DISTINCT FROM
-              (s.id, t.entity_id, t.status, t.processing_ms, t.amount_cents,
-               t.occurred_at, t.payload)`,
+        WHERE ${STORED_CONTENT_DIFFERS}`,
       columns(events),
     );
     return new Set(rows.map((row) => row.external_ref));

@@ -1,0 +1,244 @@
+import { spawn } from 'node:child_process';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { useTestDatabase } from '../support/context.js';
+import { newEvent, storedEvents, type ApiEvent } from '../support/events.js';
+
+const CLI = 'dist/src/cli/import.js';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+describe('npm run import', () => {
+  const ctx = useTestDatabase('migrated');
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'tally-import-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  /** Runs the built importer against the test database, feeding `stdin` when given. */
+  function run(args: string[], stdin?: string, env: Record<string, string> = {}): Promise<Run> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI, ...args], {
+        env: { ...process.env, DATABASE_URL: ctx.db.url, NODE_ENV: 'test', ...env },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk) => (stdout += chunk));
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+      child.stdin.end(stdin ?? '');
+    });
+  }
+
+  async function file(name: string, content: string): Promise<string> {
+    const target = path.join(dir, name);
+    await writeFile(target, content);
+    return target;
+  }
+
+  const ndjson = (events: unknown[]) => events.map((e) => JSON.stringify(e)).join('\n') + '\n';
+  const summary = (counts: Record<string, number>) =>
+    new RegExp(
+      `^read ${counts.read} · accepted ${counts.accepted} · duplicates ${counts.duplicates} · ` +
+        `conflicts ${counts.conflicts} · rejected ${counts.rejected} \\(`,
+    );
+
+  async function lastAudit() {
+    const { rows } = await ctx.db.sql.query(
+      `SELECT actor, metadata FROM audit_entries WHERE action = 'events.imported'
+        ORDER BY id DESC LIMIT 1`,
+    );
+    return rows[0];
+  }
+
+  it('loads an NDJSON file exactly as the API would store it, with one audit entry', async () => {
+    const events = Array.from({ length: 250 }, (_, i) =>
+      newEvent(i, {
+        external_ref: `nd-${String(i).padStart(3, '0')}`,
+        payload: { i, t: 'a\tb\\c"d' },
+      }),
+    );
+    const input = await file('events.ndjson', ndjson(events));
+    const result = await run([input, '--chunk-size', '100', '--actor', 'backfill@ops']);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toMatch(
+      summary({ read: 250, accepted: 250, duplicates: 0, conflicts: 0, rejected: 0 }),
+    );
+    expect(await storedEvents(ctx.db.sql, 'nd-')).toEqual(events);
+    expect(await lastAudit()).toEqual({
+      actor: 'backfill@ops',
+      metadata: {
+        input: 'events.ndjson',
+        read: 250,
+        accepted: 250,
+        duplicates: 0,
+        conflicts: 0,
+        rejected: 0,
+      },
+    });
+  });
+
+  it('skips invalid lines, naming each by line number, writes them out, and exits 2', async () => {
+    const good = (i: number) => JSON.stringify(newEvent(i, { external_ref: `rej-${i}` }));
+    const lines = [
+      good(1),
+      '{"external_ref": "rej-2"', // not JSON
+      '',
+      JSON.stringify(newEvent(3, { external_ref: 'rej-3', amount_cents: -5 })),
+      JSON.stringify([1, 2]),
+      good(6),
+      JSON.stringify(newEvent(7, { external_ref: 'rej-7', source: 'nope', colour: 'red' })),
+    ];
+    const input = await file('mixed.ndjson', lines.join('\r\n'));
+    const rejects = path.join(dir, 'rejects.ndjson');
+    const result = await run([input, '--reject-file', rejects]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toMatch(
+      summary({ read: 6, accepted: 2, duplicates: 0, conflicts: 0, rejected: 4 }),
+    );
+    expect(result.stderr.trim().split('\n')).toEqual([
+      'line 2: the line is not valid JSON',
+      'line 4: amount_cents must be between 0 and 2147483647',
+      'line 5: an event must be a JSON object',
+      expect.stringMatching(
+        /^line 7: colour is not a known field .*; source must be the slug of an active event source/,
+      ),
+    ]);
+    expect(await readFile(rejects, 'utf8')).toBe(
+      [lines[1], lines[3], lines[4], lines[6]].join('\n') + '\n',
+    );
+    expect((await storedEvents(ctx.db.sql, 'rej-')).map((e) => e.external_ref)).toEqual([
+      'rej-1',
+      'rej-6',
+    ]);
+  });
+
+  it('is idempotent: duplicates and conflicts are counted, stored events never change', async () => {
+    const base = Array.from({ length: 30 }, (_, i) => newEvent(i, { external_ref: `idem-${i}` }));
+    await run([await file('base.ndjson', ndjson(base))]);
+    const before = await storedEvents(ctx.db.sql, 'idem-');
+    const again = [
+      ...base.slice(0, 20), // 20 duplicates
+      { ...base[20], amount_cents: 1 }, // a conflict with the stored event
+      newEvent(100, { external_ref: 'idem-new' }),
+      newEvent(100, { external_ref: 'idem-new' }), // read twice: a duplicate
+      newEvent(101, { external_ref: 'idem-new', status: 'failed' }), // read before with other content
+    ];
+    const result = await run([await file('again.ndjson', ndjson(again)), '--chunk-size', '7']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      summary({ read: 24, accepted: 1, duplicates: 21, conflicts: 2, rejected: 0 }),
+    );
+    expect(result.stderr).toContain('line 21: external_ref idem-20 is stored with other content');
+    expect(result.stderr).toContain('line 24: external_ref idem-new is stored with other content');
+    const after = await storedEvents(ctx.db.sql, 'idem-');
+    expect(after.filter((e) => e.external_ref !== 'idem-new')).toEqual(before);
+    expect(after.find((e) => e.external_ref === 'idem-new')).toEqual(
+      newEvent(100, { external_ref: 'idem-new' }),
+    );
+  });
+
+  it('loads CSV with a header row and a JSON payload column, from stdin', async () => {
+    const header =
+      'external_ref,source,entity_id,status,processing_ms,amount_cents,occurred_at,payload';
+    const csv = [
+      header,
+      'csv-1,stripe,"entity, with comma",success,10,100,2026-06-01T10:00:00Z,"{""a"": ""x,y""}"',
+      'csv-2,adyen,e2,failed,1.5,100,2026-06-01T10:00:00Z,',
+      'csv-3,paypal,e3,pending,20,200,2026-06-01T12:00:00+02:00,',
+      'csv-4,paypal,e3',
+    ].join('\n');
+    const rejects = path.join(dir, 'rejects.csv');
+    const result = await run(['-', '--format', 'csv', '--reject-file', rejects], csv);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toMatch(
+      summary({ read: 4, accepted: 2, duplicates: 0, conflicts: 0, rejected: 2 }),
+    );
+    expect(result.stderr.trim().split('\n')).toEqual([
+      'line 3: processing_ms must be an integer',
+      'line 5: the line has 3 columns; the header has 8',
+    ]);
+    expect(await readFile(rejects, 'utf8')).toBe(
+      `${header}\ncsv-2,adyen,e2,failed,1.5,100,2026-06-01T10:00:00Z,\ncsv-4,paypal,e3\n`,
+    );
+    const stored: ApiEvent[] = await storedEvents(ctx.db.sql, 'csv-');
+    expect(stored).toEqual([
+      {
+        external_ref: 'csv-1',
+        source: 'stripe',
+        entity_id: 'entity, with comma',
+        status: 'success',
+        processing_ms: 10,
+        amount_cents: 100,
+        occurred_at: '2026-06-01T10:00:00.000Z',
+        payload: { a: 'x,y' },
+      },
+      {
+        external_ref: 'csv-3',
+        source: 'paypal',
+        entity_id: 'e3',
+        status: 'pending',
+        processing_ms: 20,
+        amount_cents: 200,
+        occurred_at: '2026-06-01T10:00:00.000Z',
+        payload: {},
+      },
+    ]);
+  });
+
+  it.each([
+    ['no input', [], /give exactly one input/],
+    ['two inputs', ['a', 'b'], /give exactly one input/],
+    ['an unknown option', ['x.ndjson', '--fast'], /Unknown option '--fast'/],
+    ['a bad format', ['x.ndjson', '--format', 'xml'], /--format must be ndjson or csv/],
+    ['a bad chunk size', ['x.ndjson', '--chunk-size', '0'], /--chunk-size must be an integer/],
+    ['a missing file', ['/no/such/file.ndjson'], /cannot read \/no\/such\/file\.ndjson/],
+  ])('exits 1 with a clear message for %s', async (_name, args, message) => {
+    const result = await run(args);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(message);
+    expect(result.stdout).toBe('');
+  });
+
+  it('exits 1 for a CSV header that does not name the event fields', async () => {
+    const result = await run(['-', '--format', 'csv'], 'a,b\n1,2\n');
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toMatch(
+      /^the CSV header must name the event fields .*unknown: a, b; missing: external_ref/,
+    );
+  });
+
+  it('loads into the embedded database when DATABASE_URL is not set', async () => {
+    const parent = await mkdtemp(path.join(tmpdir(), 'tally-import-pg-'));
+    // As root, PostgreSQL runs as the `postgres` user, which must be able to reach the directory.
+    await chmod(parent, 0o755);
+    const env = { DATABASE_URL: '', EMBEDDED_PG_DIR: path.join(parent, 'pg') };
+    try {
+      const events = Array.from({ length: 20 }, (_, i) =>
+        newEvent(i, { external_ref: `emb-${i}` }),
+      );
+      const input = await file('embedded.ndjson', ndjson(events));
+      const first = await run([input], undefined, env);
+      expect(first.code).toBe(0);
+      expect(first.stdout).toMatch(
+        summary({ read: 20, accepted: 20, duplicates: 0, conflicts: 0, rejected: 0 }),
+      );
+      // The data stayed in the embedded database: the same file again is all duplicates.
+      const second = await run([input], undefined, env);
+      expect(second.stdout).toMatch(
+        summary({ read: 20, accepted: 0, duplicates: 20, conflicts: 0, rejected: 0 }),
+      );
+    } finally {
+      await rm(parent, { recursive: true, force: true });
+    }
+  });
+});

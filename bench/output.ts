@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LoadedData } from './data.js';
+import type { IngestResult } from './ingest.js';
 import type { TableSize } from './memory.js';
 import type { LoadResult } from './reads.js';
 import type { RebuildResult } from './rebuild.js';
@@ -77,6 +78,7 @@ export interface BenchResults {
   rebuild: RebuildResult;
   reads: ReadsResult;
   memory: MemoryResult;
+  ingest: IngestResult;
   targets: Target[];
   total_s: number;
 }
@@ -171,6 +173,34 @@ export function formatResults(r: BenchResults): string {
       `(c)/(d): req/s ${times(rd.ratios.cache_rps)}, p99 ${times(rd.ratios.cache_p99)}`,
     `  baseline answers identical to the service: ${rd.identical ? 'yes' : 'NO (see differences in the JSON)'}` +
       `; cache hits seen in (c): ${rd.cache_hit_seen ? 'yes' : 'NO'}`,
+    '',
+  );
+
+  const ig = r.ingest;
+  out.push(
+    `Ingestion: ${num(ig.events)} events into an empty analytics_events, each side alone`,
+    table([
+      ['path', 'seconds', 'events/s', '÷ COPY'],
+      ['direct COPY (the limit)', num(ig.copy_ms / 1000, 1), num(ig.copy_events_per_s), '1.00×'],
+      [
+        `POST /events, ${ig.api.batch}-event batches, ${ig.api.connections} connections`,
+        num(ig.api.ms / 1000, 1),
+        num(ig.api.events_per_s),
+        times(ig.api.ratio),
+      ],
+      [
+        `npm run import (${num(ig.import.file_mb, 0)} MB NDJSON)`,
+        num(ig.import.ms / 1000, 1),
+        num(ig.import.events_per_s),
+        times(ig.import.ratio),
+      ],
+    ]),
+    `  importer peak RSS ${num(ig.import.rss_peak_mb, 1)} MB; per event: JSON.parse ` +
+      `${ig.per_event_us.json_parse} µs, validation ${ig.per_event_us.validate} µs, ` +
+      `JSON.stringify ${ig.per_event_us.json_stringify} µs`,
+    `  one 1000-event batch on one connection: unnest INSERT ${ig.insert_path_ms.unnest} ms, ` +
+      `COPY + staging INSERT ${ig.insert_path_ms.copy_staging} ms; spread over a year ` +
+      `(365 days to mark dirty): ${ig.insert_path_ms.unnest_spread} ms`,
     '',
   );
 

@@ -23,6 +23,7 @@ import {
 } from './output.js';
 import { BASELINE_MAIN, killAll, SERVICE_MAIN, startServer, type Server } from './processes.js';
 import { compareResponses, measure, readMix, type LoadResult } from './reads.js';
+import { ingestPhase } from './ingest.js';
 import { rebuildPhase } from './rebuild.js';
 import { ratio } from './stats.js';
 
@@ -93,6 +94,19 @@ function targets(results: Omit<BenchResults, 'targets' | 'total_s'>, totalS: num
       results.reads.ratios.cache_rps,
       (v) => v >= 0.5,
     ),
+    check(
+      'ingestion: POST /events ÷ COPY, events/s',
+      '≥ 0.50',
+      results.ingest.api.ratio,
+      (v) => v >= 0.5,
+    ),
+    check(
+      'ingestion: npm run import ÷ COPY, events/s',
+      '≥ 0.80',
+      results.ingest.import.ratio,
+      (v) => v >= 0.8,
+    ),
+    check('importer peak RSS, MB', '≤ 150', results.ingest.import.rss_peak_mb, (v) => v <= 150),
     check(
       `service peak RSS, MB${results.events === DEFAULT_EVENTS ? '' : ' (goal set for 1M events)'}`,
       '≤ 250',
@@ -214,6 +228,12 @@ async function bench(options: BenchOptions, db: BenchDatabase): Promise<BenchRes
   const d = await loadWithMemory(precomputed, '(d) baseline, precomputed', mix, options);
   await precomputed.stop();
 
+  // Last, as it empties analytics_events: every side starts from an empty table.
+  log('ingestion phase: direct COPY vs POST /events vs npm run import, same rows');
+  const ingester = await startServer('service', SERVICE_MAIN, serviceEnv, HEALTH);
+  const ingest = await ingestPhase(db.url, { url: ingester.url, ingestKey }, options.events, log);
+  await ingester.stop();
+
   const reads: ReadsResult = {
     mix,
     connections: options.connections,
@@ -273,6 +293,7 @@ async function bench(options: BenchOptions, db: BenchDatabase): Promise<BenchRes
     rebuild,
     reads,
     memory,
+    ingest,
   };
   const totalS = Math.round((performance.now() - startedAt) / 100) / 10;
   return { ...partial, targets: targets(partial, totalS), total_s: totalS };

@@ -4,7 +4,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { NestFactory } from '@nestjs/core';
-import { ConfigError } from '../config/app.config.js';
+import { ConfigError, loadConfig } from '../config/app.config.js';
 import { EventImporter, type ImportSummary } from '../events/import/event-importer.js';
 import { InputError, readRecords, type InputFormat } from '../events/import/import-input.js';
 import { ImportModule } from '../events/import/import.module.js';
@@ -144,8 +144,10 @@ async function main(args: Args): Promise<number> {
 let args: Args;
 try {
   args = parse(process.argv.slice(2));
+  loadConfig(process.env); // a bad environment is one clear line, before anything starts
 } catch (error) {
-  console.error(`${(error as Error).message}\n\n${USAGE}`);
+  if (error instanceof ConfigError) console.error(`Invalid configuration: ${error.message}`);
+  else console.error(`${(error as Error).message}\n\n${USAGE}`);
   process.exit(1);
 }
 

@@ -102,34 +102,34 @@ export function slugProblem(field: string, value: unknown): string | undefined {
 const TIMESTAMP =
   /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysInMonth(year: number, month: number): number {
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
+}
+
 /**
  * The instant an RFC 3339 timestamp with offset names, in epoch milliseconds (fractions of a
- * millisecond dropped), or undefined when the text is not one or names no real time.
+ * millisecond dropped), or undefined when the text is not one or names no real time
+ * (2026-02-30, 24:00, 23:60, a leap second, an offset of +24:00). On the ingestion hot path:
+ * fields are checked as numbers, without building Date objects.
  */
 export function parseTimestamp(value: string): number | undefined {
-  const match = TIMESTAMP.exec(value);
-  if (!match) return undefined;
-  const [, year, month, day, hour, minute, second, fraction = '', zulu, sign, offH, offM] = match;
-  const numbers = [year, month, day, hour, minute, second].map(Number);
-  const [y, mo, d, h, mi, s] = numbers;
-  const local = Date.UTC(y, mo - 1, d, h, mi, s, Number(fraction.padEnd(3, '0').slice(0, 3)));
-  const check = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
-  if (
-    check.getUTCFullYear() !== y ||
-    check.getUTCMonth() !== mo - 1 ||
-    check.getUTCDate() !== d ||
-    check.getUTCHours() !== h ||
-    check.getUTCMinutes() !== mi ||
-    check.getUTCSeconds() !== s
-  ) {
-    return undefined; // 2026-02-30, 24:00, 23:60, leap seconds…
-  }
-  if (zulu) return local;
-  const offsetHours = Number(offH);
-  const offsetMinutes = Number(offM);
+  const m = TIMESTAMP.exec(value);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = [+m[1], +m[2], +m[3], +m[4], +m[5], +m[6]];
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  const millis = m[7] === undefined ? 0 : +m[7].padEnd(3, '0').slice(0, 3);
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day); // Date.UTC would read years 0–99 as 1900–1999
+  const instant = date.getTime() + ((hour * 60 + minute) * 60 + second) * 1000 + millis;
+  if (m[8] !== undefined) return instant;
+  const [offsetHours, offsetMinutes] = [+m[10], +m[11]];
   if (offsetHours > 23 || offsetMinutes > 59) return undefined;
   const offset = (offsetHours * 60 + offsetMinutes) * 60_000;
-  return sign === '+' ? local - offset : local + offset;
+  return m[9] === '+' ? instant - offset : instant + offset;
 }
 
 export interface TimestampRule {
@@ -142,19 +142,31 @@ export interface TimestampRule {
   maxText: string;
 }
 
-/** A required RFC 3339 timestamp with offset, within the rule's bounds. */
+/** A required RFC 3339 timestamp with offset within the rule's bounds: its instant, or why not. */
+export function checkTimestamp(
+  field: string,
+  value: unknown,
+  rule: TimestampRule,
+): { instant: number } | { problem: string } {
+  if (value === undefined || value === null) return { problem: `${field} is required` };
+  if (typeof value !== 'string') return { problem: `${field} must be a string` };
+  const instant = parseTimestamp(value);
+  if (instant === undefined) {
+    return {
+      problem: `${field} must be an RFC 3339 timestamp with an offset, e.g. 2026-11-28T09:30:00Z`,
+    };
+  }
+  if (instant < rule.min) return { problem: `${field} must not be before ${rule.minText}` };
+  if (instant > rule.max) return { problem: `${field} must not be later than ${rule.maxText}` };
+  return { instant };
+}
+
+/** Why `value` is not a timestamp within the rule's bounds, or undefined when it is. */
 export function timestampProblem(
   field: string,
   value: unknown,
   rule: TimestampRule,
 ): string | undefined {
-  if (value === undefined || value === null) return `${field} is required`;
-  if (typeof value !== 'string') return `${field} must be a string`;
-  const instant = parseTimestamp(value);
-  if (instant === undefined) {
-    return `${field} must be an RFC 3339 timestamp with an offset, e.g. 2026-11-28T09:30:00Z`;
-  }
-  if (instant < rule.min) return `${field} must not be before ${rule.minText}`;
-  if (instant > rule.max) return `${field} must not be later than ${rule.maxText}`;
-  return undefined;
+  const checked = checkTimestamp(field, value, rule);
+  return 'problem' in checked ? checked.problem : undefined;
 }

@@ -5,7 +5,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { ApiError } from '../common/api-error.js';
 import type { Problem } from '../common/input-rules.js';
 import { appConfig, type AppConfig } from '../config/app.config.js';
-import { checkEvent, type NewEvent } from './event-rules.js';
+import { checkEvent, sameContent, type NewEvent } from './event-rules.js';
 import { EventsRepository } from './events.repository.js';
 
 export const INGEST_ACTOR = 'ingest-api';
@@ -155,7 +155,7 @@ export class IngestService {
     events.forEach((event, index) => {
       const seen = first.get(event.externalRef);
       if (!seen) first.set(event.externalRef, { event, index });
-      else if (seen.event.identity !== event.identity) {
+      else if (!sameContent(seen.event, event)) {
         repeatedConflicts.push({ index, external_ref: event.externalRef });
       }
     });

@@ -54,7 +54,7 @@ describe('npm run bench (smoke, tiny size)', () => {
     const run = await runBench([...args, '--connections', '4', '--out', out]);
     expect({ code: run.code, output: run.output }).toEqual({ code: 0, output: expect.any(String) });
 
-    for (const heading of ['Rebuild:', 'Reads:', 'Memory', 'Targets']) {
+    for (const heading of ['Rebuild:', 'Reads:', 'Ingestion:', 'Memory', 'Targets']) {
       expect(run.output).toContain(heading);
     }
     for (const row of [
@@ -65,6 +65,9 @@ describe('npm run bench (smoke, tiny size)', () => {
       '(c) service, cache on',
       '(d) baseline, precomputed body',
       'metric_snapshots / analytics_events size',
+      'direct COPY (the limit)',
+      'POST /events, 1000-event batches, 8 connections',
+      'npm run import',
     ]) {
       expect(run.output).toContain(row);
     }
@@ -83,6 +86,14 @@ describe('npm run bench (smoke, tiny size)', () => {
         ratio: expect.any(Number),
         incremental: { service_ms: expect.any(Number), sql_ms: expect.any(Number) },
       },
+      // Each ingestion side stored every event (the phase checks the count and fails otherwise).
+      ingest: {
+        events: 2000,
+        copy_ms: expect.any(Number),
+        api: { events_per_s: expect.any(Number), ratio: expect.any(Number) },
+        import: { events_per_s: expect.any(Number), rss_peak_mb: expect.any(Number) },
+        insert_path_ms: { unnest: expect.any(Number), copy_staging: expect.any(Number) },
+      },
       memory: {
         tables: {
           analytics_events: { rows: 2000 },
@@ -100,7 +111,7 @@ describe('npm run bench (smoke, tiny size)', () => {
       expect(results.reads[phase]).toMatchObject({ non_2xx: 0, errors: 0, timeouts: 0 });
       expect(results.reads[phase].requests).toBeGreaterThan(0);
     }
-    expect(results.targets.map((target: { name: string }) => target.name)).toHaveLength(6);
+    expect(results.targets.map((target: { name: string }) => target.name)).toHaveLength(9);
 
     const client = new pg.Client({ connectionString: adminUrl() });
     await client.connect();

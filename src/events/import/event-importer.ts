@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../../audit/audit.service.js';
-import { checkEvent } from '../event-rules.js';
+import { checkEvent, sameContent } from '../event-rules.js';
 import { SourcesRepository } from '../sources.repository.js';
 import type { InputRecord } from './import-input.js';
 import { ImportRepository, type LineEvent } from './import.repository.js';
@@ -120,7 +120,7 @@ export class EventImporter {
         const earlier = chunk.get(event.externalRef);
         if (earlier) {
           // Read twice in this chunk: once is stored; a differing repeat is a conflict.
-          if (earlier.event.identity === event.identity) summary.duplicates += 1;
+          if (sameContent(earlier.event, event)) summary.duplicates += 1;
           else {
             summary.conflicts += 1;
             listener.conflict(record.line, event.externalRef);

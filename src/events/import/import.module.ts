@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { AuditModule } from '../../audit/audit.module.js';
+import { AuditRepository } from '../../audit/audit.repository.js';
+import { AuditService } from '../../audit/audit.service.js';
 import { appConfig } from '../../config/app.config.js';
 import { DatabaseModule } from '../../database/database.module.js';
 import { SourcesRepository } from '../sources.repository.js';
@@ -12,8 +13,9 @@ import { ImportRepository } from './import.repository.js';
   imports: [
     ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [appConfig] }),
     DatabaseModule,
-    AuditModule,
   ],
-  providers: [EventImporter, ImportRepository, SourcesRepository],
+  // The audit providers, not AuditModule: its controller would load the HTTP and OpenAPI layers,
+  // which a command-line import has no use for (they cost tens of MB of memory).
+  providers: [EventImporter, ImportRepository, SourcesRepository, AuditService, AuditRepository],
 })
 export class ImportModule {}

@@ -15,6 +15,9 @@ describe(loadConfig.name, () => {
       managementApiKey: DEFAULT_MANAGEMENT_KEY,
       ingestApiKey: DEFAULT_INGEST_KEY,
       ingestMaxBatch: 1000,
+      refreshEnabled: true,
+      refreshTickSeconds: 30,
+      eventRetentionDays: undefined,
       autoMigrate: true,
       autoSeed: true,
       maxReportRangeDays: 366,
@@ -47,6 +50,10 @@ describe(loadConfig.name, () => {
     ['LOG_LEVEL', 'loud'],
     ['INGEST_MAX_BATCH', '0'],
     ['INGEST_MAX_BATCH', '1e3'],
+    ['REFRESH_ENABLED', 'sometimes'],
+    ['REFRESH_TICK_SECONDS', '0'],
+    ['EVENT_RETENTION_DAYS', '0'],
+    ['EVENT_RETENTION_DAYS', 'forever'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);

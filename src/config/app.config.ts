@@ -22,6 +22,10 @@ export interface AppConfig {
   recomputeQueueSize: number;
   recomputeLeaseSeconds: number;
   shutdownGraceSeconds: number;
+  refreshEnabled: boolean;
+  refreshTickSeconds: number;
+  /** Raw events older than this many days are deleted; undefined keeps them for ever. */
+  eventRetentionDays: number | undefined;
   appVersion: string;
   logLevel: 'error' | 'warn' | 'log' | 'debug';
 }
@@ -105,6 +109,12 @@ export function loadConfig(env: Env): AppConfig {
     recomputeQueueSize: int(env, 'RECOMPUTE_QUEUE_SIZE', 64, 0, 100000),
     recomputeLeaseSeconds: int(env, 'RECOMPUTE_LEASE_SECONDS', 30, 2, 3600),
     shutdownGraceSeconds: int(env, 'SHUTDOWN_GRACE_SECONDS', 25, 0, 3600),
+    refreshEnabled: bool(env, 'REFRESH_ENABLED', true),
+    refreshTickSeconds: int(env, 'REFRESH_TICK_SECONDS', 30, 1, 3600),
+    eventRetentionDays:
+      read(env, 'EVENT_RETENTION_DAYS') === undefined
+        ? undefined
+        : int(env, 'EVENT_RETENTION_DAYS', 0, 1, 36500),
     appVersion: read(env, 'APP_VERSION') ?? packageJson.version,
     logLevel: logLevel as AppConfig['logLevel'],
   };

@@ -20,6 +20,35 @@ export async function withAdvisoryLock<T>(
   }
 }
 
+/**
+ * Runs `work` inside a transaction holding a transaction-level advisory lock, when no other
+ * session holds it; otherwise returns `skipped` without waiting. The lock goes with the
+ * transaction, so a process that dies mid-work releases it at once.
+ */
+export async function whenAdvisoryLockFree<T>(
+  dataSource: DataSource,
+  name: string,
+  work: () => Promise<T>,
+): Promise<{ done: true; result: T } | { done: false }> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.startTransaction();
+    try {
+      const [{ locked }] = await runner.query(
+        'SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked',
+        [name],
+      );
+      if (!locked) return { done: false };
+      return { done: true, result: await work() };
+    } finally {
+      await runner.rollbackTransaction().catch(() => undefined); // nothing was written on it
+    }
+  } finally {
+    await runner.release();
+  }
+}
+
 /** Applies pending migrations, one instance at a time. Returns the names applied. */
 export async function runMigrations(dataSource: DataSource): Promise<string[]> {
   return withAdvisoryLock(dataSource, 'tally:migrations', async () => {

@@ -20,4 +20,13 @@ export class HealthDto {
 
   @ApiProperty({ type: HealthDependenciesDto })
   dependencies: HealthDependenciesDto;
+
+  @ApiProperty({
+    enum: ['ok', 'lagging'],
+    example: 'ok',
+    description:
+      'lagging: a dirty day has waited longer than twice its refresh interval plus a scheduler ' +
+      'tick (or the database cannot be asked); reported, not a 503',
+  })
+  freshness: 'ok' | 'lagging';
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { appConfig, type AppConfig } from '../config/app.config.js';
+import { FreshnessService } from '../freshness/freshness.service.js';
 import type { HealthDto } from './health.dto.js';
 
 const PING_TIMEOUT_MS = 2000;
@@ -11,6 +12,7 @@ export class HealthService {
   constructor(
     @Inject(appConfig.KEY) private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly freshness: FreshnessService,
   ) {}
 
   async check(): Promise<HealthDto> {
@@ -21,6 +23,11 @@ export class HealthService {
       version: this.config.appVersion,
       timestamp: new Date().toISOString(),
       dependencies: { postgres },
+      // Reported, not a 503: stale snapshots are still served, with their freshness.
+      freshness:
+        postgres === 'ok'
+          ? await this.freshness.health().catch(() => 'lagging' as const)
+          : 'lagging',
     };
   }
 

@@ -84,15 +84,14 @@ export class RecomputeRepository {
     return run;
   }
 
-  /** The windows a report definition offers (empty when the report does not exist). */
-  async reportWindows(slug: string): Promise<WindowName[]> {
-    const rows: { window_name: WindowName }[] = await this.dataSource.query(
-      `SELECT w.window_name FROM report_definitions r
-         JOIN aggregate_windows w ON w.report_slug = r.slug
+  /** The windows a report definition offers, with their retention (none: no such report). */
+  reportWindows(slug: string): Promise<{ window: WindowName; retentionDays: number }[]> {
+    return this.dataSource.query(
+      `SELECT w.window_name AS "window", w.retention_days AS "retentionDays"
+         FROM report_definitions r JOIN aggregate_windows w ON w.report_slug = r.slug
         WHERE r.slug = $1 ORDER BY w.window_name`,
       [slug],
     );
-    return rows.map((row) => row.window_name);
   }
 
   async findById(id: string): Promise<RecomputeRun | undefined> {

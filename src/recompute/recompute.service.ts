@@ -7,7 +7,9 @@ import { AuditService } from '../audit/audit.service.js';
 import { ApiError } from '../common/api-error.js';
 import { appConfig, type AppConfig } from '../config/app.config.js';
 import type { RecomputeRun, RunSummary } from '../database/entities/index.js';
-import { bucketRange } from '../snapshots/bucket-range.js';
+import { Clock } from '../common/clock.js';
+import { eventsRetentionStart, retentionProblem } from '../freshness/retention.js';
+import { bucketRange, formatDay } from '../snapshots/bucket-range.js';
 import { isReportSlug } from '../snapshots/report-dimensions.js';
 import { SnapshotChanges } from '../snapshots/snapshot-changes.js';
 import { SnapshotsRepository } from '../snapshots/snapshots.repository.js';
@@ -65,6 +67,7 @@ export class RecomputeService {
     private readonly audit: AuditService,
     private readonly executor: RecomputeExecutor,
     private readonly held: HeldRuns,
+    private readonly clock: Clock,
   ) {}
 
   get leaseSeconds(): number {
@@ -91,16 +94,7 @@ export class RecomputeService {
    * the queued task waits for the commit before it claims the run.
    */
   async trigger(scope: RunScope, requestedBy: string): Promise<RecomputeRun> {
-    const problem = rangeProblem(scope.dateFrom, scope.dateTo, this.config.maxReportRangeDays);
-    if (problem) throw ApiError.invalid(problem.message, [problem]);
-    const windows = await this.runs.reportWindows(scope.reportSlug);
-    if (windows.length === 0 || !isReportSlug(scope.reportSlug)) {
-      throw ApiError.notFound(`report not found: ${scope.reportSlug}`);
-    }
-    if (!windows.includes(scope.window)) {
-      const message = `window must be one of ${windows.join(', ')} for ${scope.reportSlug}`;
-      throw ApiError.invalid(message, [{ parameter: 'window', message }]);
-    }
+    await this.checkScope(scope);
     let settle: (committed: boolean) => void = () => undefined;
     const committed = new Promise<boolean>((resolve) => (settle = resolve));
     try {
@@ -130,8 +124,37 @@ export class RecomputeService {
     }
   }
 
+  /**
+   * Why a run of `scope` may not be created: a bad range, an unknown report or window, or a
+   * range starting before the window's retention (or before the raw events kept).
+   */
+  private async checkScope(scope: RunScope): Promise<void> {
+    const problem = rangeProblem(scope.dateFrom, scope.dateTo, this.config.maxReportRangeDays);
+    if (problem) throw ApiError.invalid(problem.message, [problem]);
+    const windows = await this.runs.reportWindows(scope.reportSlug);
+    if (windows.length === 0 || !isReportSlug(scope.reportSlug)) {
+      throw ApiError.notFound(`report not found: ${scope.reportSlug}`);
+    }
+    const window = windows.find((w) => w.window === scope.window);
+    if (!window) {
+      const names = windows.map((w) => w.window).join(', ');
+      const message = `window must be one of ${names} for ${scope.reportSlug}`;
+      throw ApiError.invalid(message, [{ parameter: 'window', message }]);
+    }
+    const today = formatDay(this.clock.now());
+    const retention = retentionProblem(scope.dateFrom, {
+      today,
+      reportSlug: scope.reportSlug,
+      window: scope.window,
+      retentionDays: window.retentionDays,
+      eventsFrom: eventsRetentionStart(today, this.config.eventRetentionDays),
+    });
+    if (retention) throw ApiError.invalid(retention.message, [retention]);
+  }
+
   /** Creates a run and executes it right here (the seed uses this); returns the final run. */
   async runNow(scope: RunScope, requestedBy: string): Promise<RecomputeRun> {
+    await this.checkScope(scope);
     const run = await this.dataSource.transaction((manager) =>
       this.createRun(manager, scope, requestedBy),
     );

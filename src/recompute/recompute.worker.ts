@@ -6,6 +6,7 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
+import { Repeater } from '../common/repeater.js';
 import { appConfig, type AppConfig } from '../config/app.config.js';
 import { RecomputeExecutor } from './executor/recompute-executor.js';
 import { HeldRuns } from './held-runs.js';
@@ -15,39 +16,6 @@ import { MAX_ATTEMPTS, RecomputeService } from './recompute.service.js';
 /** Longest pause between two looks for orphaned runs. */
 const MAX_POLL_MS = 5000;
 const ORPHAN_BATCH = 25;
-
-/** Runs `work` now and then every `intervalMs` after it finishes, until stopped. */
-class Repeater {
-  private timer?: NodeJS.Timeout;
-  private current?: Promise<void>;
-  private stopped = false;
-
-  constructor(
-    private readonly intervalMs: number,
-    private readonly work: () => Promise<void>,
-  ) {}
-
-  start(): void {
-    this.schedule(0);
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.current;
-  }
-
-  private schedule(delay: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.current = this.work().finally(() => {
-        this.current = undefined;
-        this.schedule(this.intervalMs);
-      });
-    }, delay);
-    this.timer.unref();
-  }
-}
 
 /**
  * The recompute worker of one instance (SPEC §5, "no run is ever stuck"):

@@ -87,7 +87,7 @@ describe('GET /api/v1/events', () => {
 
   it('bounds occurred_at by timestamps (inclusive) and by whole UTC days', async () => {
     const exact = await allPages(
-      'occurred_from=2026-10-05T12:00:00Z&occurred_to=2026-10-05T14:00:00%2B02:00',
+      'entity_id=tie&occurred_from=2026-10-05T12:00:00Z&occurred_to=2026-10-05T14:00:00%2B02:00',
       500,
     );
     expect(exact.map((row) => row.external_ref).sort()).toEqual(['t-1', 't-2']);

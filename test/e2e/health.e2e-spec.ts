@@ -24,6 +24,7 @@ describe('GET /api/v1/health', () => {
         version: '9.9.9-test',
         timestamp: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
         dependencies: { postgres: 'ok' },
+        freshness: 'ok',
       },
       meta: {},
     });

@@ -33,6 +33,8 @@ const TEST_ENV: Env = {
   LOG_LEVEL: 'error',
   MANAGEMENT_API_KEY: 'test-management-key',
   INGEST_API_KEY: 'test-ingest-key',
+  // The scheduler refreshes and prunes on its own clock; tests that want it turn it on.
+  REFRESH_ENABLED: 'false',
 };
 
 export const MANAGEMENT_KEY = 'test-management-key';

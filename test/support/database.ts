@@ -25,7 +25,11 @@ function urlFor(database: string): string {
 }
 
 async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: adminUrl() });
+  return withDatabase(adminUrl(), work);
+}
+
+async function withDatabase<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     return await work(client);
@@ -57,6 +61,12 @@ async function ensureTemplate(kind: 'migrated' | 'demo'): Promise<string> {
         APP_AUTO_SEED: kind === 'demo' ? 'true' : 'false',
       });
       await context.close();
+      // Many tests use fixed historical dates: in the templates every window keeps a century of
+      // snapshots, so those dates stay inside retention whenever the tests run. The retention
+      // tests set the windows they test themselves.
+      await withDatabase(urlFor(template), (db) =>
+        db.query('UPDATE aggregate_windows SET retention_days = 36500'),
+      );
     } finally {
       await client.query('SELECT pg_advisory_unlock(hashtext($1))', [lockKey]);
     }

@@ -51,6 +51,11 @@ export class ChangeTracking1764000000003 implements MigrationInterface {
       DECLARE
         days date[];
       BEGIN
+        -- Retention's deletes of old raw events change no fact the snapshots hold: they keep
+        -- their history, so the pruner's transaction sets this and leaves no marks.
+        IF current_setting('tally.retention_prune', true) = 'on' THEN
+          RETURN NULL;
+        END IF;
         IF TG_OP = 'TRUNCATE' THEN
           -- Every bucket that has snapshots may have changed.
           PERFORM tally_mark_dirty(array_agg(report_slug), array_agg(window_name), array_agg(day))

@@ -1,0 +1,175 @@
+import { RefreshScheduler } from '../../src/freshness/refresh.scheduler.js';
+import { useTestApp } from '../support/context.js';
+import { dirtyMarks, eventCount } from '../support/events.js';
+import { AUTH, dumpSnapshots } from '../support/recompute.js';
+import { addDays, today } from '../support/reports.js';
+
+async function audits(sql: import('pg').Pool, action: string) {
+  const { rows } = await sql.query(
+    `SELECT actor, metadata FROM audit_entries WHERE action = $1 ORDER BY id`,
+    [action],
+  );
+  return rows;
+}
+
+describe('retention of snapshots', () => {
+  const ctx = useTestApp('demo');
+  const sql = (text: string, params: unknown[] = []) => ctx.db.sql.query(text, params);
+
+  /** Snapshot rows of a report and window, split at a day. */
+  async function rows(report: string, window: string, day: string) {
+    const {
+      rows: [counts],
+    } = await sql(
+      `SELECT count(*) FILTER (WHERE bucket_start < ($3::date)::timestamp AT TIME ZONE 'UTC')::int AS before,
+              count(*) FILTER (WHERE bucket_start >= ($3::date)::timestamp AT TIME ZONE 'UTC')::int AS kept
+         FROM metric_snapshots WHERE report_slug = $1 AND window_name = $2`,
+      [report, window, day],
+    );
+    return counts as { before: number; kept: number };
+  }
+
+  it('deletes exactly the buckets that start before the horizon, audited', async () => {
+    await sql(`UPDATE aggregate_windows SET retention_days = 30
+                WHERE report_slug = 'volume-by-period' AND window_name = 'day'`);
+    await sql(`UPDATE aggregate_windows SET retention_days = 35
+                WHERE report_slug = 'top-entities' AND window_name = 'week'`);
+    const dayStart = addDays(today(), -30);
+    const weekStart = addDays(today(), -35);
+    const volume = await rows('volume-by-period', 'day', dayStart);
+    const top = await rows('top-entities', 'week', weekStart);
+    expect(volume.before).toBeGreaterThan(0);
+    expect(top.before).toBeGreaterThan(0);
+    const others = await sql(
+      `SELECT count(*)::int AS n FROM metric_snapshots
+        WHERE (report_slug, window_name) NOT IN (('volume-by-period', 'day'), ('top-entities', 'week'))`,
+    );
+
+    await ctx.app.app.get(RefreshScheduler).tick();
+
+    expect(await rows('volume-by-period', 'day', dayStart)).toEqual({
+      before: 0,
+      kept: volume.kept,
+    });
+    expect(await rows('top-entities', 'week', weekStart)).toEqual({ before: 0, kept: top.kept });
+    const after = await sql(
+      `SELECT count(*)::int AS n FROM metric_snapshots
+        WHERE (report_slug, window_name) NOT IN (('volume-by-period', 'day'), ('top-entities', 'week'))`,
+    );
+    expect(after.rows[0].n).toBe(others.rows[0].n);
+    expect(await audits(ctx.db.sql, 'snapshots.pruned')).toEqual([
+      {
+        actor: 'scheduler',
+        metadata: {
+          report_slug: 'top-entities',
+          window: 'week',
+          before: weekStart,
+          rows: top.before,
+        },
+      },
+      {
+        actor: 'scheduler',
+        metadata: {
+          report_slug: 'volume-by-period',
+          window: 'day',
+          before: dayStart,
+          rows: volume.before,
+        },
+      },
+    ]);
+    // A second round has nothing left to delete, and writes no entry.
+    await ctx.app.app.get(RefreshScheduler).tick();
+    expect(await audits(ctx.db.sql, 'snapshots.pruned')).toHaveLength(2);
+  });
+
+  it('refuses a rebuild that starts before the first day kept, naming date_from and that day', async () => {
+    const first = addDays(today(), -30);
+    const body = (date_from: string) => ({
+      report_slug: 'volume-by-period',
+      window: 'day',
+      date_from,
+      date_to: today(),
+    });
+    const res = await ctx.http
+      .post('/api/v1/recomputations')
+      .set(AUTH)
+      .send(body(addDays(first, -1)))
+      .expect(400);
+    const message =
+      `date_from must not be before ${first}: volume-by-period/day keeps 30 days of snapshots ` +
+      `(the first day kept is ${first})`;
+    expect(res.body.error).toEqual({
+      code: 'invalid_request',
+      message,
+      details: [{ parameter: 'date_from', message }],
+    });
+    await ctx.http.post('/api/v1/recomputations').set(AUTH).send(body(first)).expect(202);
+  });
+
+  it('drops the marks of days outside retention: they are never refreshed', async () => {
+    await sql(
+      `INSERT INTO analytics_events
+         (source_id, external_ref, entity_id, status, processing_ms, amount_cents, occurred_at)
+       SELECT id, 'old-' || n, 'e', 'success', 1, 1, $1::timestamptz FROM event_sources, generate_series(1, 2) n
+        WHERE slug = 'stripe'`,
+      [`${addDays(today(), -60)}T12:00:00Z`],
+    );
+    expect(await dirtyMarks(ctx.db.sql)).toContain(`volume-by-period/day ${addDays(today(), -60)}`);
+    await ctx.app.app.get(RefreshScheduler).tick();
+    const marks = await dirtyMarks(ctx.db.sql);
+    expect(marks).not.toContain(`volume-by-period/day ${addDays(today(), -60)}`);
+    expect(marks).toContain(`status-counts/day ${addDays(today(), -60)}`);
+  });
+});
+
+describe('retention of raw events (EVENT_RETENTION_DAYS)', () => {
+  const ctx = useTestApp('demo', { env: { EVENT_RETENTION_DAYS: '45' } });
+  const sql = (text: string, params: unknown[] = []) => ctx.db.sql.query(text, params);
+
+  it('deletes events older than the horizon; their snapshots stay as they are', async () => {
+    const horizon = addDays(today(), -45);
+    const { rows } = await sql(
+      `SELECT count(*) FILTER (WHERE occurred_at < ($1::date)::timestamp AT TIME ZONE 'UTC')::int AS old,
+              count(*)::int AS total FROM analytics_events`,
+      [horizon],
+    );
+    expect(rows[0].old).toBeGreaterThan(0);
+    const snapshots = await dumpSnapshots(ctx.db.sql);
+
+    await ctx.app.app.get(RefreshScheduler).tick();
+
+    expect(await eventCount(ctx.db.sql)).toBe(rows[0].total - rows[0].old);
+    const left = await sql(
+      `SELECT count(*)::int AS n FROM analytics_events
+        WHERE occurred_at < ($1::date)::timestamp AT TIME ZONE 'UTC'`,
+      [horizon],
+    );
+    expect(left.rows[0].n).toBe(0);
+    expect(await audits(ctx.db.sql, 'events.pruned')).toEqual([
+      { actor: 'scheduler', metadata: { before: horizon, rows: rows[0].old } },
+    ]);
+    // Pruning raw events is not a change of what the snapshots count: no marks, no rebuilds.
+    expect(await dirtyMarks(ctx.db.sql)).toEqual([]);
+    expect(await dumpSnapshots(ctx.db.sql)).toBe(snapshots);
+  });
+
+  it('refuses a rebuild of days whose raw events are gone', async () => {
+    const horizon = addDays(today(), -45);
+    const res = await ctx.http
+      .post('/api/v1/recomputations')
+      .set(AUTH)
+      .send({
+        report_slug: 'status-counts',
+        window: 'day',
+        date_from: addDays(horizon, -1),
+        date_to: today(),
+      })
+      .expect(400);
+    expect(res.body.error.details).toEqual([
+      {
+        parameter: 'date_from',
+        message: `date_from must not be before ${horizon}: raw events before it were deleted (EVENT_RETENTION_DAYS), so their snapshots cannot be rebuilt`,
+      },
+    ]);
+  });
+});

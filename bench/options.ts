@@ -19,6 +19,8 @@ export interface BenchOptions {
   recomputeConcurrency: number;
   /** Where the machine-readable results go. */
   out: string;
+  /** Measure how long a late event takes to reach a report (about a minute). */
+  latency: boolean;
   databaseUrl: string | undefined;
 }
 
@@ -32,6 +34,7 @@ const USAGE = `usage: npm run bench -- [options]
   --rounds R          full-rebuild repetitions, medians reported (default 3)
   --recompute-concurrency K  RECOMPUTE_CONCURRENCY of the service (default 1)
   --out FILE          results JSON (default bench/results/latest.json)
+  --skip-latency      skip the minute-long late-event-to-report measurement
 DATABASE_URL set: a fresh database on that server; unset: embedded PostgreSQL.`;
 
 export class UsageError extends Error {}
@@ -52,6 +55,10 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
       values.set('events', String(QUICK_EVENTS));
       continue;
     }
+    if (arg === '--skip-latency') {
+      values.set('skip-latency', undefined);
+      continue;
+    }
     const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
     if (!match) throw new UsageError(`unknown argument ${arg}\n\n${USAGE}`);
     const [, name, inline] = match;
@@ -66,6 +73,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     'rounds',
     'recompute-concurrency',
     'out',
+    'skip-latency',
   ];
   for (const name of values.keys()) {
     if (!known.includes(name)) throw new UsageError(`unknown option --${name}\n\n${USAGE}`);
@@ -85,5 +93,6 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     recomputeConcurrency: opt('recompute-concurrency', 1),
     out: out ?? fileURLToPath(new URL('../../bench/results/latest.json', import.meta.url)),
     databaseUrl: env.DATABASE_URL?.trim() || undefined,
+    latency: !values.has('skip-latency'),
   };
 }

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LoadedData } from './data.js';
+import type { FreshnessResult } from './freshness.js';
 import type { IngestResult } from './ingest.js';
 import type { TableSize } from './memory.js';
 import type { LoadResult } from './reads.js';
@@ -78,6 +79,7 @@ export interface BenchResults {
   rebuild: RebuildResult;
   reads: ReadsResult;
   memory: MemoryResult;
+  freshness: FreshnessResult;
   ingest: IngestResult;
   targets: Target[];
   total_s: number;
@@ -173,6 +175,23 @@ export function formatResults(r: BenchResults): string {
       `(c)/(d): req/s ${times(rd.ratios.cache_rps)}, p99 ${times(rd.ratios.cache_p99)}`,
     `  baseline answers identical to the service: ${rd.identical ? 'yes' : 'NO (see differences in the JSON)'}` +
       `; cache hits seen in (c): ${rd.cache_hit_seen ? 'yes' : 'NO'}`,
+    '',
+  );
+
+  const fr = r.freshness;
+  out.push(
+    `Freshness: ${num(fr.late_events)} late events over ${fr.late_days} days, then the scheduled ` +
+      `refresh (${fr.runs.length} runs: ${fr.runs.map((run) => `${run.report_slug}/${run.window} ${run.date_from}..${run.date_to}`).join(', ')})`,
+    table([
+      ['case', 'ms', 'ratio'],
+      ['POST /refresh → every run completed', num(fr.service_ms), ''],
+      ['the same rebuilds as direct SQL', num(fr.sql_ms), times(fr.ratio)],
+      ['share of the full-year rebuild (service)', '', times(fr.share_of_full_rebuild)],
+    ]),
+    fr.latency
+      ? `  a late event reached a report in ${num(fr.latency.ms / 1000, 1)} s with ` +
+          `${fr.latency.interval_minutes}-minute refresh intervals and a ${fr.latency.tick_s} s tick`
+      : '  (late event → report latency skipped: --skip-latency)',
     '',
   );
 

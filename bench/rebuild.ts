@@ -81,7 +81,7 @@ const round1 = (value: number) => Math.round(value * 10) / 10;
  * SnapshotsRepository (the repository only needs `query(sql, params) → rows` from its manager),
  * in one transaction per scope over one connection.
  */
-class DirectSql {
+export class DirectSql {
   private readonly repository = new SnapshotsRepository();
 
   private constructor(private readonly client: pg.Client) {}
@@ -140,7 +140,7 @@ class DirectSql {
   }
 }
 
-async function api<T>(
+export async function api<T>(
   service: ServiceApi,
   method: string,
   path: string,
@@ -149,7 +149,7 @@ async function api<T>(
   const response = await fetch(`${service.url}/api/v1${path}`, {
     method,
     headers: {
-      'content-type': 'application/json',
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       'x-management-key': service.managementKey,
     },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -184,9 +184,23 @@ async function throughService(
       }),
     );
   }
+  const perRun = await waitForRuns(service, triggered, pollMs);
+  return [performance.now() - started, perRun];
+}
+
+/**
+ * Polls the runs in order, each until it completes (only the oldest unfinished one, so polling
+ * does not load the machine it measures); returns, per run, the time since the previous one
+ * completed (the first: since the call). Throws when a run fails.
+ */
+export async function waitForRuns(
+  service: ServiceApi,
+  runs: readonly { id: string }[],
+  pollMs: number,
+): Promise<number[]> {
   const perRun: number[] = [];
   let previous = performance.now();
-  for (const run of triggered) {
+  for (const run of runs) {
     for (;;) {
       const current = await api<RunBody>(service, 'GET', `/recomputations/${run.id}`);
       if (current.status === 'failed') {
@@ -201,7 +215,7 @@ async function throughService(
       await sleep(pollMs);
     }
   }
-  return [performance.now() - started, perRun];
+  return perRun;
 }
 
 /** Rebuild phase (issue 5 §3): the 6 full-year scopes both ways, then the incremental case. */

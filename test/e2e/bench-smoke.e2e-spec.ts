@@ -51,10 +51,11 @@ describe('npm run bench (smoke, tiny size)', () => {
     expect(existsSync(BENCH)).toBe(true); // `npm test` builds dist/ first
     const out = path.join(dir, 'latest.json');
     const args = ['--events', '2000', '--duration', '1', '--warmup', '0', '--rounds', '1'];
+    args.push('--skip-latency');
     const run = await runBench([...args, '--connections', '4', '--out', out]);
     expect({ code: run.code, output: run.output }).toEqual({ code: 0, output: expect.any(String) });
 
-    for (const heading of ['Rebuild:', 'Reads:', 'Ingestion:', 'Memory', 'Targets']) {
+    for (const heading of ['Rebuild:', 'Reads:', 'Freshness:', 'Ingestion:', 'Memory', 'Targets']) {
       expect(run.output).toContain(heading);
     }
     for (const row of [
@@ -86,6 +87,12 @@ describe('npm run bench (smoke, tiny size)', () => {
         ratio: expect.any(Number),
         incremental: { service_ms: expect.any(Number), sql_ms: expect.any(Number) },
       },
+      freshness: {
+        late_events: 1000,
+        service_ms: expect.any(Number),
+        sql_ms: expect.any(Number),
+        latency: null,
+      },
       // Each ingestion side stored every event (the phase checks the count and fails otherwise).
       ingest: {
         events: 2000,
@@ -111,7 +118,7 @@ describe('npm run bench (smoke, tiny size)', () => {
       expect(results.reads[phase]).toMatchObject({ non_2xx: 0, errors: 0, timeouts: 0 });
       expect(results.reads[phase].requests).toBeGreaterThan(0);
     }
-    expect(results.targets.map((target: { name: string }) => target.name)).toHaveLength(9);
+    expect(results.targets.map((target: { name: string }) => target.name)).toHaveLength(12);
 
     const client = new pg.Client({ connectionString: adminUrl() });
     await client.connect();

@@ -5,6 +5,7 @@ import type { EntityManager } from 'typeorm';
 import { WINDOW_NAMES, type WindowName } from '../src/database/entities/index.js';
 import { bucketRange } from '../src/snapshots/bucket-range.js';
 import { REPORT_SLUGS, type ReportSlug } from '../src/snapshots/report-dimensions.js';
+import { SNAPSHOTS_CHANNEL } from '../src/snapshots/snapshot-changes.js';
 import { SnapshotsRepository } from '../src/snapshots/snapshots.repository.js';
 import { median } from './stats.js';
 
@@ -126,7 +127,10 @@ export class DirectSql {
     try {
       await this.repository.deleteRange(this.manager, target);
       const inserted = await this.repository.insertRange(this.manager, target);
-      await this.repository.clearDirtyDays(this.manager, target, inserted.snapshot);
+      await this.repository.clearDirtyDays(this.manager, target, inserted.snapshot, {
+        channel: SNAPSHOTS_CHANNEL,
+        payload: `${scope.reportSlug} bench-sql`,
+      });
       await this.client.query('COMMIT');
       return [performance.now() - started, inserted.count];
     } catch (error) {

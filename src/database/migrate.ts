@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 
 /** Runs `work` while holding a PostgreSQL advisory lock, so instances starting together take turns. */
 export async function withAdvisoryLock<T>(
@@ -44,6 +44,33 @@ export async function whenAdvisoryLockFree<T>(
     } finally {
       await runner.rollbackTransaction().catch(() => undefined); // nothing was written on it
     }
+  } finally {
+    await runner.release();
+  }
+}
+
+/**
+ * Like `dataSource.transaction`, with `opening` (a literal statement, e.g. taking a lock) sent
+ * together with BEGIN, in one round trip.
+ */
+export async function transactionOpenedWith<T>(
+  dataSource: DataSource,
+  opening: string,
+  work: (manager: EntityManager) => Promise<T>,
+): Promise<T> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query(`BEGIN; ${opening}`);
+    let result: T;
+    try {
+      result = await work(runner.manager);
+    } catch (error) {
+      await runner.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+    await runner.query('COMMIT');
+    return result;
   } finally {
     await runner.release();
   }

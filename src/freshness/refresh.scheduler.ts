@@ -7,12 +7,16 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { ApiError } from '../common/api-error.js';
 import { Clock } from '../common/clock.js';
 import { Repeater } from '../common/repeater.js';
 import { appConfig, type AppConfig } from '../config/app.config.js';
 import type { RecomputeRun } from '../database/entities/index.js';
 import { whenAdvisoryLockFree, withAdvisoryLock } from '../database/migrate.js';
+import {
+  QueueFullError,
+  ScopeBusyError,
+  ShuttingDownError,
+} from '../recompute/recompute.errors.js';
 import { RecomputeService } from '../recompute/recompute.service.js';
 import { formatDay } from '../snapshots/bucket-range.js';
 import { FreshnessRepository, type ScopeState } from './freshness.repository.js';
@@ -121,8 +125,8 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
         SCHEDULER_ACTOR,
       );
     } catch (error) {
-      if (error instanceof ApiError && error.code === 'conflict') return undefined;
-      if (error instanceof ApiError && error.code === 'service_unavailable') return 'stop';
+      if (error instanceof ScopeBusyError) return undefined;
+      if (error instanceof QueueFullError || error instanceof ShuttingDownError) return 'stop';
       throw error;
     }
   }

@@ -8,6 +8,7 @@ import { RecomputeController } from './recompute.controller.js';
 import { RecomputeRepository } from './recompute.repository.js';
 import { RecomputeService } from './recompute.service.js';
 import { RecomputeWorker } from './recompute.worker.js';
+import { RunLifecycle } from './run-lifecycle.js';
 
 /** Recompute runs: the management API, the guarded lifecycle, the executor and the worker. */
 @Module({
@@ -16,6 +17,7 @@ import { RecomputeWorker } from './recompute.worker.js';
   providers: [
     RecomputeRepository,
     RecomputeService,
+    RunLifecycle,
     RecomputeWorker,
     HeldRuns,
     { provide: RecomputeExecutor, useClass: InProcessExecutor },

@@ -40,6 +40,10 @@ const RUN_COLUMNS = `
   started_at AS "startedAt", finished_at AS "finishedAt", error_message AS "errorMessage",
   summary, attempts, locked_by AS "lockedBy", lease_expires_at AS "leaseExpiresAt"`;
 
+/** The audit metadata of a run (as runMetadata in run-lifecycle.ts), from RUN_COLUMNS. */
+const AUDIT_SCOPE = `jsonb_build_object('report_slug', "reportSlug", 'window', "windowName",
+                                       'date_from', "dateFrom", 'date_to', "dateTo")`;
+
 const LIST_WHERE = `($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR report_slug = $2)`;
 
 /**
@@ -52,25 +56,33 @@ export class RecomputeRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * Inserts a pending run leased to `owner` (the process that queues it). Returns undefined
-   * when the scope already has a pending or running run: the partial unique index
-   * `recompute_runs_active_scope_key` arbitrates, also between concurrent transactions and
-   * instances (a concurrent insert waits for the other transaction to commit or roll back).
+   * Creates a pending run leased to `owner` (the process that queues it) with its audit entry
+   * `recompute.triggered`, in one statement (so one round trip, and atomic without a
+   * transaction). Returns undefined when the scope already has a pending or running run: the
+   * partial unique index `recompute_runs_active_scope_key` arbitrates, also between concurrent
+   * transactions and instances (a concurrent insert waits for the other to commit or roll back).
+   * The audit entry is written here rather than through AuditService to save that round trip;
+   * its shape is the one AuditService writes.
    */
-  async insertPending(
-    manager: EntityManager,
+  async createPending(
     scope: RunScope,
     requestedBy: string,
     owner: string,
     leaseSeconds: number,
   ): Promise<RecomputeRun | undefined> {
-    const [run] = await manager.query(
-      `INSERT INTO recompute_runs
-         (report_slug, window_name, date_from, date_to, requested_by, locked_by, lease_expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7))
-       ON CONFLICT (report_slug, window_name, date_from, date_to)
-         WHERE status IN ('pending', 'running') DO NOTHING
-       RETURNING ${RUN_COLUMNS}`,
+    const [run] = await this.dataSource.query(
+      `WITH created AS (
+         INSERT INTO recompute_runs
+           (report_slug, window_name, date_from, date_to, requested_by, locked_by, lease_expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7))
+         ON CONFLICT (report_slug, window_name, date_from, date_to)
+           WHERE status IN ('pending', 'running') DO NOTHING
+         RETURNING ${RUN_COLUMNS}),
+       audited AS (
+         INSERT INTO audit_entries (actor, action, resource_type, resource_id, metadata)
+         SELECT "requestedBy", 'recompute.triggered', 'recompute_run', id::text, ${AUDIT_SCOPE}
+           FROM created)
+       SELECT * FROM created`,
       [
         scope.reportSlug,
         scope.window,
@@ -224,25 +236,14 @@ export class RecomputeRepository {
   }
 
   /**
-   * Serializes rebuilds of one report and window for the rest of the transaction, so two runs
-   * with overlapping ranges never insert the same bucket at once.
+   * running → completed, only for the attempt holding the run, with its audit entry
+   * `recompute.completed` (actor `actor`) in the same statement; false when it lost the run.
    */
-  async lockReportWindow(
-    manager: EntityManager,
-    reportSlug: string,
-    window: string,
-  ): Promise<void> {
-    await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [
-      `tally:rebuild:${reportSlug}:${window}`,
-    ]);
-  }
-
-  /** running → completed, only for the attempt holding the run; false when it lost the run. */
   async complete(
     manager: EntityManager,
-    id: string,
-    attempt: number,
+    run: RecomputeRun,
     summary: RunSummary,
+    actor: string,
   ): Promise<boolean> {
     const rows = await manager.query(
       `WITH completed AS (
@@ -250,9 +251,14 @@ export class RecomputeRepository {
           SET status = 'completed', finished_at = clock_timestamp(), summary = $3::jsonb,
               error_message = NULL, lease_expires_at = NULL
         WHERE id = $1 AND status = 'running' AND attempts = $2
-        RETURNING 1)
-       SELECT * FROM completed`,
-      [id, attempt, JSON.stringify(summary)],
+        RETURNING ${RUN_COLUMNS}),
+       audited AS (
+         INSERT INTO audit_entries (actor, action, resource_type, resource_id, metadata)
+         SELECT $4, 'recompute.completed', 'recompute_run', id::text,
+                ${AUDIT_SCOPE} || jsonb_build_object('attempt', attempts, 'summary', summary)
+           FROM completed)
+       SELECT 1 FROM completed`,
+      [run.id, run.attempts, JSON.stringify(summary), actor],
     );
     return rows.length === 1;
   }
@@ -298,4 +304,16 @@ export class RecomputeRepository {
     );
     return run;
   }
+}
+
+/**
+ * The statement that serializes rebuilds of one report and window for the rest of the
+ * transaction, so two runs with overlapping ranges never insert the same bucket at once. A
+ * literal (it opens the transaction in the same round trip as BEGIN); report slugs and window
+ * names are catalog names, checked here to stay plain.
+ */
+export function rebuildLockStatement(reportSlug: string, window: string): string {
+  const key = `tally:rebuild:${reportSlug}:${window}`;
+  if (!/^[a-z0-9:-]+$/.test(key)) throw new Error(`unexpected rebuild scope ${key}`);
+  return `SELECT pg_advisory_xact_lock(hashtext('${key}'))`;
 }

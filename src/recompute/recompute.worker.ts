@@ -11,7 +11,7 @@ import { appConfig, type AppConfig } from '../config/app.config.js';
 import { RecomputeExecutor } from './executor/recompute-executor.js';
 import { HeldRuns } from './held-runs.js';
 import { RecomputeRepository, type OrphanRun } from './recompute.repository.js';
-import { MAX_ATTEMPTS, RecomputeService } from './recompute.service.js';
+import { MAX_ATTEMPTS, RunLifecycle } from './run-lifecycle.js';
 
 /** Longest pause between two looks for orphaned runs. */
 const MAX_POLL_MS = 5000;
@@ -44,7 +44,7 @@ export class RecomputeWorker
 
   constructor(
     @Inject(appConfig.KEY) private readonly config: AppConfig,
-    private readonly service: RecomputeService,
+    private readonly lifecycle: RunLifecycle,
     private readonly runs: RecomputeRepository,
     private readonly held: HeldRuns,
     private readonly executor: RecomputeExecutor,
@@ -62,19 +62,19 @@ export class RecomputeWorker
   /** The first step of shutdown: from here on, triggers get a 503 and nothing new is claimed. */
   onModuleDestroy(): void {
     this.stopping = true;
-    this.service.stopAccepting();
+    this.lifecycle.stopAccepting();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.recovery.stop();
     await this.executor.drain(this.config.shutdownGraceSeconds * 1000);
     await this.heartbeat.stop();
-    this.service.handOver();
+    this.lifecycle.handOver();
     const held = this.held.list();
     this.held.clear();
     if (held.length === 0) return;
     try {
-      await this.runs.release(this.service.instanceId, held);
+      await this.runs.release(this.lifecycle.instanceId, held);
       this.logger.warn(`handed back ${held.length} unfinished run(s) to the other instances`);
     } catch (error) {
       this.logger.error(`could not hand back runs (their leases will expire): ${String(error)}`);
@@ -86,7 +86,7 @@ export class RecomputeWorker
     try {
       const renewed = new Set(
         await this.runs.renewLeases(
-          this.service.instanceId,
+          this.lifecycle.instanceId,
           held,
           this.config.recomputeLeaseSeconds,
         ),
@@ -114,7 +114,7 @@ export class RecomputeWorker
         if (this.stopping) break;
         if (this.held.has(orphan.id)) continue;
         if (orphan.status === 'running' && orphan.attempts >= MAX_ATTEMPTS) {
-          await this.service.abandon(orphan);
+          await this.lifecycle.abandon(orphan);
         } else if (!(await this.take(orphan))) {
           break; // the executor is full; try again on the next round
         }
@@ -139,14 +139,14 @@ export class RecomputeWorker
   /** Queues an orphan here; false when the executor has no room for it. */
   private async take(orphan: OrphanRun): Promise<boolean> {
     if (!this.executor.hasCapacity()) return false;
-    const owner = this.service.instanceId;
+    const owner = this.lifecycle.instanceId;
     const lease = this.config.recomputeLeaseSeconds;
     // A pending run is adopted first, so that only one instance queues it.
     if (orphan.status === 'pending' && !(await this.runs.adoptPending(orphan.id, owner, lease))) {
       return true;
     }
     this.held.hold(orphan.id);
-    if (!this.executor.submit(() => this.service.execute(orphan.id))) {
+    if (!this.executor.submit(() => this.lifecycle.execute(orphan.id))) {
       this.held.release(orphan.id);
       await this.runs.release(owner, [{ id: orphan.id, attempt: 0 }]);
       return false;

@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 
 export const SNAPSHOTS_CHANNEL = 'tally_snapshots_changed';
 
 type Listener = (reportSlug: string) => void;
+
+export interface ChangeNoticeToSend {
+  channel: string;
+  payload: string;
+}
 
 /** A change notice as received on the channel: which report, and which instance sent it. */
 export interface ChangeNotice {
@@ -23,7 +27,7 @@ export function parseChangeNotice(payload: string): ChangeNotice {
 }
 
 /**
- * Tells readers that a report's snapshots changed. `publish` runs inside the rebuild's
+ * Tells readers that a report's snapshots changed. The rebuild sends its `notice` inside its
  * transaction: PostgreSQL delivers the NOTIFY to every instance only if the rebuild commits.
  * `changedHere` tells this process's readers at once, right after the commit; the NOTIFY names
  * its `origin`, so this instance can skip its own (it has already acted on it).
@@ -38,11 +42,9 @@ export class SnapshotChanges {
     return () => this.listeners.delete(listener);
   }
 
-  async publish(manager: EntityManager, reportSlug: string): Promise<void> {
-    await manager.query('SELECT pg_notify($1, $2)', [
-      SNAPSHOTS_CHANNEL,
-      `${reportSlug} ${this.origin}`,
-    ]);
+  /** The NOTIFY to send, inside the rebuild's transaction, when `reportSlug` changed. */
+  notice(reportSlug: string): ChangeNoticeToSend {
+    return { channel: SNAPSHOTS_CHANNEL, payload: `${reportSlug} ${this.origin}` };
   }
 
   changedHere(reportSlug: string): void {

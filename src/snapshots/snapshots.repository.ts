@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { WindowName } from '../database/entities/index.js';
+import type { ChangeNoticeToSend } from './snapshot-changes.js';
 import { EVENT_COUNT, REPORT_DIMENSIONS, type ReportSlug } from './report-dimensions.js';
 
 export interface RebuildScope {
@@ -68,12 +69,14 @@ export class SnapshotsRepository {
    * Clears the dirty marks of the scope's days that the rebuild covered: those last written by
    * a transaction visible in `snapshot`, the one the events were read with. A mark written by
    * a transaction the rebuild could not see (still running, or committed after the read) stays,
-   * so the next refresh picks its events up. Returns the marks cleared.
+   * so the next refresh picks its events up. In the same statement, sends `notice` (the
+   * change notification, delivered if the transaction commits). Returns the marks cleared.
    */
   async clearDirtyDays(
     manager: EntityManager,
     scope: RebuildScope,
     snapshot: string,
+    notice: ChangeNoticeToSend,
   ): Promise<number> {
     const [{ count }] = await manager.query(
       `WITH cleared AS (
@@ -82,8 +85,16 @@ export class SnapshotsRepository {
             AND day >= $3::date AND day < $4::date
             AND pg_visible_in_snapshot(marked_xid::text::xid8, $5::pg_snapshot)
           RETURNING 1)
-       SELECT count(*)::int AS count FROM cleared`,
-      [scope.reportSlug, scope.window, scope.start.slice(0, 10), scope.end.slice(0, 10), snapshot],
+       SELECT (SELECT count(*)::int FROM cleared) AS count, pg_notify($6, $7)`,
+      [
+        scope.reportSlug,
+        scope.window,
+        scope.start.slice(0, 10),
+        scope.end.slice(0, 10),
+        snapshot,
+        notice.channel,
+        notice.payload,
+      ],
     );
     return count;
   }

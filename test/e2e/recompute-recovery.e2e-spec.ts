@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import { HeldRuns } from '../../src/recompute/held-runs.js';
-import { RecomputeService } from '../../src/recompute/recompute.service.js';
+import { RunLifecycle } from '../../src/recompute/run-lifecycle.js';
 import type { TestDatabase } from '../support/database.js';
 import { startApp, type TestApp } from '../support/app.js';
 import { useTestApp, useTestDatabase } from '../support/context.js';
@@ -119,7 +119,7 @@ describe('no lost or stuck runs', () => {
     expect(done).toMatchObject({
       status: 'completed',
       attempts: 3,
-      locked_by: ctx.app.app.get(RecomputeService).instanceId,
+      locked_by: ctx.app.app.get(RunLifecycle).instanceId,
     });
     await expectTruth('volume-by-period');
     const completed = await ctx.db.sql.query(
@@ -257,7 +257,7 @@ describe('graceful shutdown', () => {
 
     // A trigger racing the very start of shutdown may still be accepted (and is handed back
     // below like any queued run), so the probe waits until shutdown has begun.
-    const stopAccepting = jest.spyOn(app.app.get(RecomputeService), 'stopAccepting');
+    const stopAccepting = jest.spyOn(app.app.get(RunLifecycle), 'stopAccepting');
     const closing = app.close();
     await waitFor('shutdown to begin', async () =>
       stopAccepting.mock.calls.length > 0 ? true : undefined,

@@ -4,6 +4,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { NestFactory } from '@nestjs/core';
+import { integerProblem, parseInteger } from '../common/input-rules.js';
 import { ConfigError, loadConfig } from '../config/app.config.js';
 import { EventImporter, type ImportSummary } from '../events/import/event-importer.js';
 import { InputError, readRecords, type InputFormat } from '../events/import/import-input.js';
@@ -59,10 +60,10 @@ function parse(argv: string[]): Args {
   const actor = (values.actor ?? 'import-cli').trim();
   if (actor === '' || actor.length > 200) throw new UsageError('--actor must be 1–200 characters');
   const chunk = values['chunk-size'];
-  if (chunk !== undefined && !/^[1-9]\d{0,6}$/.test(chunk)) {
+  const chunkSize = chunk === undefined ? undefined : parseInteger(chunk);
+  if (chunk !== undefined && integerProblem('--chunk-size', chunkSize, 1, 9_999_999)) {
     throw new UsageError('--chunk-size must be an integer between 1 and 9999999');
   }
-  const chunkSize = chunk === undefined ? undefined : Number(chunk);
   return { input, format, rejectFile: values['reject-file'], actor, chunkSize };
 }
 

@@ -1,4 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
+import type { Problem } from './input-rules.js';
 
 /** The error codes of SPEC §4 with their HTTP status. */
 export const ERROR_STATUS = {
@@ -25,6 +26,15 @@ export class ApiError extends Error {
 
   static invalid(message: string, details: unknown[] = []): ApiError {
     return new ApiError('invalid_request', message, details);
+  }
+
+  /**
+   * A 400 for bad input: `details` lists each problem, the message joins their messages. (The
+   * exception filter sends at most MAX_ERROR_DETAILS of them, and says how many more there are.)
+   */
+  static problems(problems: Problem[]): ApiError {
+    const message = problems.map((problem) => problem.message).join('; ') || 'invalid request';
+    return new ApiError('invalid_request', message, problems);
   }
 
   static notFound(message: string): ApiError {

@@ -5,6 +5,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { appConfig, type AppConfig } from '../config/app.config.js';
 import { EnvelopeInterceptor } from './envelope.interceptor.js';
 import { AllExceptionsFilter } from './exception.filter.js';
+import { registerBodyParsers, REQUEST_BODY_LIMIT } from './request-body.js';
 import { setupSwagger } from './swagger.js';
 import { createValidationPipe } from './validation.js';
 
@@ -12,7 +13,7 @@ export const API_PREFIX = 'api/v1';
 
 export function createHttpAdapter(): FastifyAdapter {
   return new FastifyAdapter({
-    bodyLimit: 1024 * 1024,
+    bodyLimit: REQUEST_BODY_LIMIT,
     trustProxy: true,
     // Node's HTTP parser rejects some requests (e.g. headers over 16 KB) before Fastify routes
     // them; answer those in the envelope too, then close the connection.
@@ -44,7 +45,7 @@ export function createHttpAdapter(): FastifyAdapter {
 }
 
 /** Bytes one ingested event may take in a request: a 16 KB payload plus its other fields. */
-const INGEST_BYTES_PER_EVENT = 17 * 1024;
+export const INGEST_BYTES_PER_EVENT = 17 * 1024;
 
 /**
  * Every body is limited to 1 MB except a batch of `POST /events`, which may hold
@@ -67,6 +68,7 @@ export function configureApp(app: NestFastifyApplication): void {
   const config = app.get<AppConfig>(appConfig.KEY);
   raiseIngestBodyLimit(app, config);
   app.setGlobalPrefix(API_PREFIX);
+  registerBodyParsers(app);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalInterceptors(new EnvelopeInterceptor());
   app.useGlobalFilters(new AllExceptionsFilter());

@@ -5,9 +5,13 @@ import {
   type ArgumentsHost,
   type ExceptionFilter,
 } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, type ErrorCode } from './api-error.js';
 import { isDatabaseUnavailable } from './database-errors.js';
+import { bodyErrorMessage } from './request-body.js';
+
+/** The most `error.details` entries a response carries; the message says how many more there were. */
+export const MAX_ERROR_DETAILS = 20;
 
 interface ErrorBody {
   code: ErrorCode;
@@ -22,32 +26,53 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
   503: 'service_unavailable',
 };
 
-/** Errors raised by the HTTP layer itself (Fastify's body parser and limits). */
-function fromHttpLayer(error: { statusCode?: unknown; code?: unknown; message?: unknown }) {
+/** Errors raised by the HTTP layer itself (Fastify's body reading and limits). */
+function fromHttpLayer(
+  error: { statusCode?: unknown; code?: unknown; message?: unknown },
+  request: FastifyRequest,
+) {
   const status = typeof error.statusCode === 'number' ? error.statusCode : undefined;
   if (status === undefined || status < 400 || status >= 500) return undefined;
-  const code = String(error.code ?? '');
-  let message = String(error.message ?? 'invalid request');
-  if (code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError) {
-    message = 'request body must be valid JSON';
-  } else if (code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
-    message = 'request body must not be empty when content-type is application/json';
-  } else if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-    message = 'content-type must be application/json';
-  }
+  const message =
+    bodyErrorMessage(String(error.code ?? ''), request) ??
+    String(error.message ?? 'invalid request');
   return {
     status,
     body: { code: CODE_BY_STATUS[status] ?? 'invalid_request', message, details: [] },
   };
 }
 
-function describe(exception: unknown): { status: number; body: ErrorBody } | undefined {
+function isProblem(detail: unknown): detail is { message: string } {
+  return typeof (detail as { message?: unknown } | null)?.message === 'string';
+}
+
+/**
+ * At most MAX_ERROR_DETAILS details. A list of problems has their messages as its message
+ * (`ApiError.problems`), so the message then names the problems shown and counts the rest.
+ */
+function bounded(body: ErrorBody): ErrorBody {
+  const rest = body.details.length - MAX_ERROR_DETAILS;
+  if (rest <= 0) return body;
+  const details = body.details.slice(0, MAX_ERROR_DETAILS);
+  const shown = details.every(isProblem)
+    ? details.map((detail) => detail.message).join('; ')
+    : body.message;
+  return { ...body, message: `${shown}; and ${rest} more`, details };
+}
+
+function describe(
+  exception: unknown,
+  request: FastifyRequest,
+): { status: number; body: ErrorBody } | undefined {
   if (exception instanceof ApiError) {
     return {
       status: exception.status,
       body: { code: exception.code, message: exception.message, details: exception.details },
     };
   }
+  // Nest wraps Fastify's own 4xx errors (a body too large…) in an HttpException: use the cause.
+  const cause = exception instanceof HttpException ? exception.cause : undefined;
+  if (cause && typeof cause === 'object' && 'code' in cause) return fromHttpLayer(cause, request);
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     if (status >= 500 && status !== 503) return undefined;
@@ -62,7 +87,7 @@ function describe(exception: unknown): { status: number; body: ErrorBody } | und
         : message;
     return { status, body: { code, message: text, details: [] } };
   }
-  if (exception && typeof exception === 'object') return fromHttpLayer(exception);
+  if (exception && typeof exception === 'object') return fromHttpLayer(exception, request);
   return undefined;
 }
 
@@ -72,8 +97,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('HTTP');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    let described = describe(exception);
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    let described = describe(exception, http.getRequest<FastifyRequest>());
     if (!described && isDatabaseUnavailable(exception)) {
       described = {
         status: 503,
@@ -93,6 +119,6 @@ export class AllExceptionsFilter implements ExceptionFilter {
         body: { code: 'internal_error', message: 'an unexpected error occurred', details: [] },
       };
     }
-    void reply.status(described.status).send({ error: described.body });
+    void reply.status(described.status).send({ error: bounded(described.body) });
   }
 }

@@ -1,10 +1,19 @@
 import {
+  dayProblem,
+  dayRangeProblem,
   integerProblem,
+  integerTextProblem,
   isPrintable,
+  oneOfProblem,
+  parseDay,
+  parseInteger,
   parseTimestamp,
+  repeatedProblem,
+  shownName,
   slugProblem,
   textProblem,
   timestampProblem,
+  unknownNameProblems,
 } from './input-rules.js';
 
 describe('input rules', () => {
@@ -25,6 +34,16 @@ describe('input rules', () => {
     expect(textProblem('ref', '', rule)).toBe('ref must not be empty');
     expect(textProblem('ref', 'abcde', rule)).toBe('ref must be 1–4 characters long');
     expect(textProblem('ref', 'a\u0000', rule)).toBe('ref must contain only printable characters');
+    for (const wrongType of [12, true, [], {}, ['a']]) {
+      expect(textProblem('ref', wrongType, rule)).toBe('ref must be a string');
+    }
+  });
+
+  it('allows empty text when the rule says so, and then names only the maximum', () => {
+    const rule = { min: 0, max: 3 };
+    expect(textProblem('search', '', rule)).toBeUndefined();
+    expect(textProblem('search', 'abcd', rule)).toBe('search must be at most 3 characters long');
+    expect(textProblem('name', 'a', { min: 2, max: 3 })).toBe('name must be 2–3 characters long');
   });
 
   it('accepts only JSON integers within bounds', () => {
@@ -36,6 +55,104 @@ describe('input rules', () => {
       expect(integerProblem('n', bad, 0, 10)).toBe('n must be an integer');
     }
     expect(integerProblem('n', undefined, 0, 10)).toBe('n is required');
+  });
+
+  it('parses integer text strictly, with the same bounds and messages as JSON integers', () => {
+    expect(parseInteger('0')).toBe(0);
+    expect(parseInteger('-12')).toBe(-12);
+    expect(parseInteger('007')).toBe(7);
+    for (const bad of ['', ' 1', '1 ', '+1', '1.0', '1e2', '0x10', 'NaN', '1_000', '１']) {
+      expect(parseInteger(bad)).toBeUndefined();
+    }
+    expect(integerTextProblem('limit', '100', 1, 100)).toBeUndefined();
+    expect(integerTextProblem('limit', '101', 1, 100)).toBe(integerProblem('limit', 101, 1, 100));
+    expect(integerTextProblem('limit', '0', 1, 100)).toBe('limit must be between 1 and 100');
+    expect(integerTextProblem('limit', '99999999999999999999', 1, 100)).toBe(
+      'limit must be between 1 and 100',
+    );
+    expect(integerTextProblem('limit', 'abc', 1, 100)).toBe('limit must be an integer');
+    expect(integerTextProblem('limit', '1.5', 1, 100)).toBe(integerProblem('limit', 1.5, 1, 100));
+    expect(integerTextProblem('limit', undefined, 1, 100)).toBe('limit is required');
+  });
+
+  it('names the allowed values of a fixed set', () => {
+    expect(oneOfProblem('window', 'day', ['day', 'week'])).toBeUndefined();
+    for (const bad of ['month', 'Day', '', 7, ['day']]) {
+      expect(oneOfProblem('window', bad, ['day', 'week'])).toBe('window must be one of day, week');
+    }
+    expect(oneOfProblem('window', null, ['day', 'week'])).toBe('window is required');
+  });
+
+  it('accepts only real calendar days between EARLIEST_DAY and LATEST_DAY', () => {
+    for (const day of ['2000-01-01', '2024-02-29', '2026-11-28', '2999-12-31']) {
+      expect(dayProblem('date_from', day)).toBeUndefined();
+      expect(parseDay(day)?.toISOString()).toBe(`${day}T00:00:00.000Z`);
+    }
+    const cases: [unknown, string][] = [
+      [undefined, 'is required'],
+      [null, 'is required'],
+      [20260301, 'must be a date in YYYY-MM-DD format'],
+      [['2026-03-01'], 'must be a date in YYYY-MM-DD format'],
+      ['', 'must be a date in YYYY-MM-DD format'],
+      ['today', 'must be a date in YYYY-MM-DD format'],
+      ['20260301', 'must be a date in YYYY-MM-DD format'],
+      ['2026-3-01', 'must be a date in YYYY-MM-DD format'],
+      [' 2026-03-01', 'must be a date in YYYY-MM-DD format'],
+      ['2026-03-01T00:00:00Z', 'must be a date in YYYY-MM-DD format'],
+      ['+02026-03-01', 'must be a date in YYYY-MM-DD format'],
+      ['2025-02-29', 'must be a real calendar date (2025-02-29 does not exist)'],
+      ['2026-04-31', 'must be a real calendar date (2026-04-31 does not exist)'],
+      ['2026-13-01', 'must be a real calendar date (2026-13-01 does not exist)'],
+      ['2026-00-10', 'must be a real calendar date (2026-00-10 does not exist)'],
+      ['1999-12-31', 'must be between 2000-01-01 and 2999-12-31'],
+      ['0000-01-01', 'must be between 2000-01-01 and 2999-12-31'],
+      ['3000-01-01', 'must be between 2000-01-01 and 2999-12-31'],
+    ];
+    for (const [value, reason] of cases) {
+      expect(dayProblem('date_to', value)).toBe(`date_to ${reason}`);
+    }
+    expect(parseDay('2026-02-30')).toBeUndefined();
+  });
+
+  it('checks the order and length of a day range, naming date_from', () => {
+    expect(dayRangeProblem('2026-03-01', '2026-03-01', 1)).toBeUndefined();
+    expect(dayRangeProblem('2026-01-01', '2026-12-31', 365)).toBeUndefined();
+    expect(dayRangeProblem('2026-03-02', '2026-03-01', 366)).toEqual({
+      parameter: 'date_from',
+      message: 'date_from must not be after date_to',
+    });
+    expect(dayRangeProblem('2026-03-02', '2026-03-01', 366, '2026-03-01')).toEqual({
+      parameter: 'date_from',
+      message: 'date_from must not be after date_to (date_to defaults to today, 2026-03-01)',
+    });
+    expect(dayRangeProblem('2026-01-01', '2026-12-31', 364)).toEqual({
+      parameter: 'date_from',
+      message: 'date_from to date_to spans 365 days; the maximum is 364 (MAX_REPORT_RANGE_DAYS)',
+    });
+  });
+
+  it('refuses every unknown name, whatever it is called, and cuts long names short', () => {
+    const names = Object.getOwnPropertyNames(Object.prototype); // constructor, __proto__, toString…
+    expect(names).toEqual(expect.arrayContaining(['constructor', '__proto__', 'hasOwnProperty']));
+    const problems = unknownNameProblems([...names, 'limit'], ['limit'], 'query parameter');
+    expect(problems.map((problem) => problem.parameter)).toEqual(names);
+    expect(problems[0]).toEqual({
+      parameter: names[0],
+      message: `${names[0]} is not a known query parameter (allowed: limit)`,
+    });
+    expect(unknownNameProblems(['x'], [], 'field')).toEqual([
+      { parameter: 'x', message: 'x is not a known field (allowed: none)' },
+    ]);
+    const long = 'k'.repeat(10_000);
+    expect(shownName(long)).toBe(`${'k'.repeat(64)}…`);
+    expect(unknownNameProblems([long], ['a'], 'field')[0].message).toBe(
+      `${'k'.repeat(64)}… is not a known field (allowed: a)`,
+    );
+  });
+
+  it('refuses a query parameter given twice', () => {
+    expect(repeatedProblem('limit', '1')).toBeUndefined();
+    expect(repeatedProblem('limit', ['1', '2'])).toBe('limit must be given only once');
   });
 
   it('checks slugs', () => {

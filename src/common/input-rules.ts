@@ -1,14 +1,57 @@
 /**
  * The one module of input rules: each kind of value taken from a request, a file or the
- * command line (a text field, an integer, a timestamp, a slug) is checked by one function here,
- * with the same bounds and the same messages wherever it is read. Each `…Problem` function
- * returns why the value is unusable for the named field, or undefined when it is fine.
+ * command line (a text field, an integer, a day, a timestamp, a slug, a field name) is checked by
+ * one function here, with the same bounds and the same messages wherever it is read: the report
+ * query readers, the DTOs of the management routes (through `Rule` in validation.ts), event
+ * ingestion and the command-line tools. Each `…Problem` function returns why the value is
+ * unusable for the named field, or undefined when it is fine.
  */
+
+import { daysBetween, formatDay } from '../snapshots/bucket-range.js';
 
 /** A field name and what is wrong with its value, as `error.details` lists them. */
 export interface Problem {
   parameter: string;
   message: string;
+}
+
+/** Names longer than this are cut short in messages, so a huge key is not echoed back whole. */
+const MAX_SHOWN_NAME = 64;
+
+/** `name` as messages show it: at most MAX_SHOWN_NAME characters, then `…`. */
+export function shownName(name: string): string {
+  return name.length > MAX_SHOWN_NAME ? `${name.slice(0, MAX_SHOWN_NAME)}…` : name;
+}
+
+/**
+ * Every name of `given` (a JSON object's own keys, a query string's parameters) that is not in
+ * `allowed`, as problems; `prefix` names the object they are in (`events[3].`). Whatever a name
+ * is called (`constructor`, `__proto__`, `toString`…) it is only compared with the allowed
+ * names, never looked up on an object.
+ */
+export function unknownNameProblems(
+  given: Iterable<string>,
+  allowed: readonly string[],
+  kind: 'field' | 'query parameter',
+  prefix = '',
+): Problem[] {
+  const problems: Problem[] = [];
+  let list: string | undefined; // written out only when a name is unknown (ingestion hot path)
+  for (const name of given) {
+    if (allowed.includes(name)) continue;
+    list ??= allowed.length > 0 ? allowed.join(', ') : 'none';
+    const shown = `${prefix}${shownName(name)}`;
+    problems.push({
+      parameter: shown,
+      message: `${shown} is not a known ${kind} (allowed: ${list})`,
+    });
+  }
+  return problems;
+}
+
+/** A query parameter given more than once (it then arrives as an array). */
+export function repeatedProblem(field: string, value: unknown): string | undefined {
+  return Array.isArray(value) ? `${field} must be given only once` : undefined;
 }
 
 /**
@@ -47,6 +90,7 @@ export function textProblem(field: string, value: unknown, rule: TextRule): stri
   const min = rule.min ?? 1;
   const length = [...value].length;
   if (length < min || length > rule.max) {
+    if (min === 0) return `${field} must be at most ${rule.max} characters long`;
     return min === 1 && length === 0
       ? `${field} must not be empty`
       : `${field} must be ${min}–${rule.max} characters long`;
@@ -70,6 +114,35 @@ export function integerProblem(
   return undefined;
 }
 
+const INTEGER_TEXT = /^-?\d+$/;
+
+/**
+ * The one parser of integers written as text (a query parameter, a CSV cell, a command-line
+ * flag, an environment variable): an optional minus sign and decimal digits, nothing else (no
+ * spaces, `+`, fractions or exponents). Undefined when the text is not one; check the result
+ * with `integerProblem` (a number too long for a double is not an integer there).
+ */
+export function parseInteger(text: string): number | undefined {
+  return INTEGER_TEXT.test(text) ? Number(text) : undefined;
+}
+
+/** `integerProblem` for an integer given as text: the same bounds and messages. */
+export function integerTextProblem(
+  field: string,
+  text: unknown,
+  min: number,
+  max: number,
+): string | undefined {
+  const value = typeof text === 'string' ? (parseInteger(text) ?? text) : text;
+  return integerProblem(field, value, min, max);
+}
+
+/** A required JSON boolean. */
+export function booleanProblem(field: string, value: unknown): string | undefined {
+  if (value === undefined || value === null) return `${field} is required`;
+  return typeof value === 'boolean' ? undefined : `${field} must be true or false`;
+}
+
 /** One of a fixed set of strings. */
 export function oneOfProblem(
   field: string,
@@ -91,6 +164,61 @@ export function slugProblem(field: string, value: unknown): string | undefined {
   if (typeof value !== 'string') return `${field} must be a string`;
   if (!SLUG_PATTERN.test(value)) {
     return `${field} must be 1–64 lower-case letters, digits or dashes, starting with a letter or digit`;
+  }
+  return undefined;
+}
+
+/**
+ * The calendar days (UTC, `YYYY-MM-DD`) a report run or a recompute may name. No event can be
+ * dated before 2000-01-01 (ingestion refuses it), so no earlier day can hold data; a day after
+ * 2999-12-31 is a typo (3026 for 2026), not a plan. Refusing both names the mistake instead of
+ * answering an empty report or a rebuild of nothing.
+ */
+export const EARLIEST_DAY = '2000-01-01';
+export const LATEST_DAY = '2999-12-31';
+
+const DAY_FORMAT = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A strict `YYYY-MM-DD` calendar day as UTC midnight; undefined when malformed or impossible. */
+export function parseDay(value: string): Date | undefined {
+  if (!DAY_FORMAT.test(value)) return undefined;
+  const date = new Date(`${value}T00:00:00Z`);
+  return Number.isNaN(date.getTime()) || formatDay(date) !== value ? undefined : date;
+}
+
+/** A required calendar day `YYYY-MM-DD` within [EARLIEST_DAY, LATEST_DAY]. */
+export function dayProblem(field: string, value: unknown): string | undefined {
+  if (value === undefined || value === null) return `${field} is required`;
+  if (typeof value !== 'string' || !DAY_FORMAT.test(value)) {
+    return `${field} must be a date in YYYY-MM-DD format`;
+  }
+  if (!parseDay(value)) return `${field} must be a real calendar date (${value} does not exist)`;
+  if (value < EARLIEST_DAY || value > LATEST_DAY) {
+    return `${field} must be between ${EARLIEST_DAY} and ${LATEST_DAY}`;
+  }
+  return undefined;
+}
+
+/**
+ * An inclusive range `date_from`..`date_to` of valid days: ordered, and at most `maxDays` days
+ * long (MAX_REPORT_RANGE_DAYS). `defaultedTo` is the value date_to got by default, if it did.
+ */
+export function dayRangeProblem(
+  dateFrom: string,
+  dateTo: string,
+  maxDays: number,
+  defaultedTo?: string,
+): Problem | undefined {
+  if (dateFrom > dateTo) {
+    const note = defaultedTo === undefined ? '' : ` (date_to defaults to today, ${defaultedTo})`;
+    return { parameter: 'date_from', message: `date_from must not be after date_to${note}` };
+  }
+  const days = daysBetween(dateFrom, dateTo);
+  if (days > maxDays) {
+    return {
+      parameter: 'date_from',
+      message: `date_from to date_to spans ${days} days; the maximum is ${maxDays} (MAX_REPORT_RANGE_DAYS)`,
+    };
   }
   return undefined;
 }
@@ -169,4 +297,13 @@ export function timestampProblem(
 ): string | undefined {
   const checked = checkTimestamp(field, value, rule);
   return 'problem' in checked ? checked.problem : undefined;
+}
+
+/** A required instant: an RFC 3339 timestamp with offset, or a `YYYY-MM-DD` day (UTC). */
+export function timestampOrDayProblem(field: string, value: unknown): string | undefined {
+  if (value === undefined || value === null) return `${field} is required`;
+  if (typeof value === 'string' && (parseTimestamp(value) !== undefined || parseDay(value))) {
+    return undefined;
+  }
+  return `${field} must be an RFC 3339 timestamp with an offset (2026-11-28T09:30:00Z) or a day (2026-11-28)`;
 }

@@ -1,6 +1,8 @@
 import { applyDecorators, type Type } from '@nestjs/common';
 import { ApiExtraModels, ApiProperty, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import { ERROR_STATUS, type ErrorCode } from './api-error.js';
+import { MAX_ERROR_DETAILS } from './exception.filter.js';
+import { BODY_MESSAGES, REQUEST_BODY_LIMIT } from './request-body.js';
 
 export class PaginationDto {
   @ApiProperty({ example: 20 }) limit: number;
@@ -8,21 +10,20 @@ export class PaginationDto {
   @ApiProperty({ example: 3, description: 'all matching items, not just this page' }) total: number;
 }
 
-export class PageMetaDto {
-  @ApiProperty({ type: PaginationDto }) pagination: PaginationDto;
-}
-
 export class ErrorBodyDto {
   @ApiProperty({ enum: Object.keys(ERROR_STATUS), example: 'invalid_request' })
   code: ErrorCode;
 
-  @ApiProperty({ example: 'limit must not be greater than 100' })
+  @ApiProperty({ example: 'limit must be between 1 and 100' })
   message: string;
 
   @ApiProperty({
     type: 'array',
     items: { type: 'object' },
-    example: [{ parameter: 'limit', message: 'limit must not be greater than 100' }],
+    example: [{ parameter: 'limit', message: 'limit must be between 1 and 100' }],
+    description:
+      `at most ${MAX_ERROR_DETAILS} entries; when there were more, the message ends with how ` +
+      'many more (“…; and 1480 more”)',
   })
   details: unknown[];
 }
@@ -32,7 +33,7 @@ export class ErrorResponseDto {
 }
 
 const ERROR_EXAMPLES: Record<ErrorCode, string> = {
-  invalid_request: 'limit must not be greater than 100',
+  invalid_request: 'limit must be between 1 and 100',
   unauthorized: 'a valid management key is required (X-Management-Key or Authorization: Bearer)',
   not_found: 'report not found: no-such-report',
   conflict: 'a recompute of this report, window and date range is already pending or running',
@@ -50,11 +51,12 @@ export function ApiErrorExamples(
   code: ErrorCode,
   examples: Record<string, ErrorExample>,
   description: string = code,
+  status: number = ERROR_STATUS[code],
 ) {
   return applyDecorators(
     ApiExtraModels(ErrorResponseDto),
     ApiResponse({
-      status: ERROR_STATUS[code],
+      status,
       description,
       content: {
         'application/json': {
@@ -70,6 +72,35 @@ export function ApiErrorExamples(
     }),
   );
 }
+
+/**
+ * The errors of a body as a whole, for a route that takes JSON (see request-body.ts): its 400s
+ * join the route's own examples through `bodyErrorExamples`, plus the 413 (for a route whose
+ * limit is not the default one, give it) and the 415.
+ */
+export function ApiJsonBodyErrors(limit: number = REQUEST_BODY_LIMIT, limitNote = '') {
+  return applyDecorators(
+    ApiErrorExamples(
+      'invalid_request',
+      { tooLarge: { message: BODY_MESSAGES.tooLarge(limit) } },
+      `invalid_request: the body is larger than the limit${limitNote}`,
+      413,
+    ),
+    ApiErrorExamples(
+      'invalid_request',
+      { notJson: { message: BODY_MESSAGES.notJson }, charset: { message: BODY_MESSAGES.charset } },
+      'invalid_request: the body is not JSON in UTF-8',
+      415,
+    ),
+  );
+}
+
+/** The 400s of a JSON body as a whole, to list beside a route's field errors. */
+export const bodyErrorExamples: Record<string, ErrorExample> = {
+  malformedJson: { message: BODY_MESSAGES.invalidJson },
+  notAnObject: { message: BODY_MESSAGES.notObject },
+  tooDeep: { message: BODY_MESSAGES.tooDeep },
+};
 
 /** Documents the error envelope for each code a route can answer with (and 500). */
 export function ApiErrors(...codes: ErrorCode[]) {

@@ -1,8 +1,23 @@
-import { ValidationPipe, type ValidationError, type ValidationPipeOptions } from '@nestjs/common';
-import { Matches } from 'class-validator';
+import {
+  applyDecorators,
+  ValidationPipe,
+  type ArgumentMetadata,
+  type ValidationError,
+  type ValidationPipeOptions,
+} from '@nestjs/common';
+import { Transform } from 'class-transformer';
+import { getMetadataStorage, ValidateBy } from 'class-validator';
 import { ApiError } from './api-error.js';
+import { BODY_MESSAGES } from './request-body.js';
+import {
+  integerProblem,
+  parseInteger,
+  repeatedProblem,
+  unknownNameProblems,
+  type Problem,
+} from './input-rules.js';
 
-function flatten(errors: ValidationError[], parent = ''): { parameter: string; message: string }[] {
+function flatten(errors: ValidationError[], parent = ''): Problem[] {
   return errors.flatMap((error) => {
     const parameter = parent ? `${parent}.${error.property}` : error.property;
     const own = Object.values(error.constraints ?? {}).map((message) => ({ parameter, message }));
@@ -17,25 +32,91 @@ export const VALIDATION_OPTIONS: ValidationPipeOptions = {
   transform: true,
   stopAtFirstError: true,
   validationError: { target: false, value: false },
-  exceptionFactory: (errors) => {
-    const details = flatten(errors);
-    const message = details.map((detail) => detail.message).join('; ') || 'invalid request';
-    return ApiError.invalid(message, details);
-  },
+  exceptionFactory: (errors) => ApiError.problems(flatten(errors)),
 };
 
-export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe(VALIDATION_OPTIONS);
+type Metatype = NonNullable<ArgumentMetadata['metatype']>;
+const declared = new WeakMap<Metatype, string[]>();
+
+/** The names a DTO class declares: its properties with a rule (what whitelisting keeps). */
+function declaredNames(metatype: Metatype): string[] {
+  let names = declared.get(metatype);
+  if (!names) {
+    const rules = getMetadataStorage().getTargetValidationMetadatas(metatype, '', true, false);
+    names = [...new Set(rules.map((rule) => rule.propertyName))];
+    declared.set(metatype, names);
+  }
+  return names;
 }
 
-/** Control characters (including NUL, which PostgreSQL text cannot hold). */
-// eslint-disable-next-line no-control-regex
-export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+/**
+ * The global ValidationPipe, refusing unknown names before class-transformer sees the value.
+ * Whitelisting alone misses some: class-transformer skips a key that names a function every
+ * instance inherits (`constructor`, `toString`, `hasOwnProperty`…) and Nest drops `__proto__`,
+ * so `{"constructor": "x"}` passed as if the key were not there. Here the own keys of the body
+ * or query object are compared with the names the DTO declares, whatever they are called.
+ */
+class StrictValidationPipe extends ValidationPipe {
+  override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const { metatype, type, data } = metadata;
+    if (metatype && !data && (type === 'body' || type === 'query') && this.toValidate(metadata)) {
+      if (type === 'body' && value !== undefined && !isJsonObject(value)) {
+        throw ApiError.invalid(BODY_MESSAGES.notObject);
+      }
+      const kind = type === 'body' ? 'field' : 'query parameter';
+      const unknown = unknownNameProblems(Object.keys(value ?? {}), declaredNames(metatype), kind);
+      if (unknown.length > 0) throw ApiError.problems(unknown);
+    }
+    return super.transform(value, metadata);
+  }
+}
 
-/** For identifiers and names taken from requests: no control characters. */
-export function IsPlainText(): PropertyDecorator {
-  // eslint-disable-next-line no-control-regex
-  return Matches(/^[^\u0000-\u001f\u007f]*$/, {
-    message: ({ property }) => `${property} must not contain control characters`,
+function isJsonObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function createValidationPipe(): ValidationPipe {
+  return new StrictValidationPipe(VALIDATION_OPTIONS);
+}
+
+/** A rule of input-rules.ts for one field: why its value is unusable, or undefined. */
+export type Check = (field: string, value: unknown) => string | undefined;
+
+/**
+ * Validates a DTO property with a rule of input-rules.ts, so a body field or query parameter
+ * gets the same bounds and messages as everywhere else (`report_slug is required`,
+ * `window must be one of day, week`).
+ */
+export function Rule(check: Check): PropertyDecorator {
+  return ValidateBy({
+    name: 'inputRule',
+    validator: {
+      validate: (value, args) => check(args?.property ?? 'value', value) === undefined,
+      defaultMessage: (args) =>
+        check(args?.property ?? 'value', args?.value) ?? `${args?.property} is invalid`,
+    },
   });
+}
+
+/** An optional JSON field: it may be left out; `null` is not a way to leave it out. */
+export function optional(check: Check): Check {
+  return (field, value) => {
+    if (value === undefined) return undefined;
+    if (value === null) return `${field} must not be null (leave it out instead)`;
+    return check(field, value);
+  };
+}
+
+/** An optional query parameter: it may be left out, and may be given only once. */
+export function queryParameter(check: Check): Check {
+  return (field, value) =>
+    value === undefined ? undefined : (repeatedProblem(field, value) ?? check(field, value));
+}
+
+/** An optional integer query parameter within [min, max], e.g. `limit` and `offset`. */
+export function IntegerParameter(min: number, max: number): PropertyDecorator {
+  return applyDecorators(
+    Transform(({ value }) => (typeof value === 'string' ? (parseInteger(value) ?? value) : value)),
+    Rule(queryParameter((field, value) => integerProblem(field, value, min, max))),
+  );
 }

@@ -1,10 +1,12 @@
 import {
+  EARLIEST_DAY,
   integerProblem,
   isStorable,
   oneOfProblem,
   checkTimestamp,
   textProblem,
   type Problem,
+  unknownNameProblems,
   type TimestampRule,
 } from '../common/input-rules.js';
 import { EVENT_STATUSES, type EventStatus } from '../database/entities/index.js';
@@ -20,8 +22,8 @@ export const EVENT_LIMITS = {
   processingMsMax: 86_400_000,
   amountCentsMax: 2_147_483_647,
   payloadBytesMax: 16 * 1024,
-  /** Events may not be dated before this day… */
-  earliest: '2000-01-01',
+  /** Events may not be dated before this day (the first day reports and recomputes name)… */
+  earliest: EARLIEST_DAY,
   /** …nor more than this far in the future. */
   futureSlackMs: 5 * 60_000,
 } as const;
@@ -36,8 +38,6 @@ export const EVENT_FIELDS = [
   'occurred_at',
   'payload',
 ] as const;
-
-const KNOWN_FIELDS: ReadonlySet<string> = new Set(EVENT_FIELDS);
 
 /** A valid event, as it will be stored. */
 export interface NewEvent {
@@ -167,11 +167,9 @@ export function checkEvent(
   const check = (field: string, message: string | undefined) => {
     if (message !== undefined) problems.push({ parameter: name(field), message });
   };
-  for (const key of Object.keys(input)) {
-    if (!KNOWN_FIELDS.has(key)) {
-      check(key, `${name(key)} is not a known field (allowed: ${EVENT_FIELDS.join(', ')})`);
-    }
-  }
+  problems.push(
+    ...unknownNameProblems(Object.keys(input), EVENT_FIELDS, 'field', prefix && `${prefix}.`),
+  );
   const get = (field: string) => (Object.hasOwn(input, field) ? input[field] : undefined);
   const text = { max: EVENT_LIMITS.textMax };
   check('external_ref', textProblem(name('external_ref'), get('external_ref'), text));

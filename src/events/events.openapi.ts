@@ -1,5 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiErrorExamples } from '../common/openapi.js';
+import { INGEST_BYTES_PER_EVENT } from '../common/app-setup.js';
+import { ApiErrorExamples, ApiJsonBodyErrors, bodyErrorExamples } from '../common/openapi.js';
 
 /** Request examples of `POST /events` (they succeed against the demo data when executed). */
 export const INGEST_EXAMPLES = {
@@ -71,7 +72,12 @@ export function ApiIngestErrors() {
         'events[0].priority',
         'events[0].priority is not a known field (allowed: external_ref, source, entity_id, status, processing_ms, amount_cents, occurred_at, payload)',
       ),
+      ...bodyErrorExamples,
     }),
+    ApiJsonBodyErrors(
+      1000 * INGEST_BYTES_PER_EVENT,
+      ` (${INGEST_BYTES_PER_EVENT} bytes per event of INGEST_MAX_BATCH, 1000 by default)`,
+    ),
   );
 }
 
@@ -83,7 +89,7 @@ export function ApiListEventsErrors() {
         'cursor',
         'cursor is not valid: pass back the meta.next_cursor of a previous page',
       ),
-      badLimit: detail('limit', 'limit must not be greater than 500'),
+      badLimit: detail('limit', 'limit must be between 1 and 500'),
     }),
   );
 }
@@ -95,7 +101,9 @@ export function ApiCreateSourceErrors() {
         'slug',
         'slug must be 1–64 lower-case letters, digits or dashes, starting with a letter or digit',
       ),
+      ...bodyErrorExamples,
     }),
+    ApiJsonBodyErrors(),
     ApiErrorExamples('conflict', { exists: { message: 'event source already exists: stripe' } }),
   );
 }
@@ -104,7 +112,9 @@ export function ApiUpdateSourceErrors() {
   return applyDecorators(
     ApiErrorExamples('invalid_request', {
       nothingToChange: detail('body', 'give at least one of provider_name, description, is_active'),
+      ...bodyErrorExamples,
     }),
+    ApiJsonBodyErrors(),
     ApiErrorExamples('not_found', { unknownSource: { message: 'event source not found: nope' } }),
   );
 }

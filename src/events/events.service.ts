@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { ApiError } from '../common/api-error.js';
 import { Enveloped } from '../common/envelope.js';
+import { parseDay } from '../common/input-rules.js';
 import type { ListEventsQuery } from './dto/list-events.query.js';
 import { decodeCursor, encodeCursor } from './event-cursor.js';
 import { EventsRepository, type EventRow } from './events.repository.js';
-
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** `GET /events`: the stored events for support and debugging, keyset-paginated. */
 @Injectable()
@@ -16,7 +15,7 @@ export class EventsService {
     const cursor = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     if (query.cursor !== undefined && !cursor) {
       const message = 'cursor is not valid: pass back the meta.next_cursor of a previous page';
-      throw ApiError.invalid(message, [{ parameter: 'cursor', message }]);
+      throw ApiError.problems([{ parameter: 'cursor', message }]);
     }
     const from = query.occurred_from;
     const rows = await this.events.list(
@@ -25,9 +24,10 @@ export class EventsService {
         entityId: query.entity_id,
         status: query.status,
         externalRef: query.external_ref,
-        occurredFrom: from !== undefined && DAY.test(from) ? `${from}T00:00:00Z` : from,
+        occurredFrom: from !== undefined && parseDay(from) ? `${from}T00:00:00Z` : from,
         occurredTo: query.occurred_to,
-        occurredToIsDay: query.occurred_to !== undefined && DAY.test(query.occurred_to),
+        occurredToIsDay:
+          query.occurred_to !== undefined && parseDay(query.occurred_to) !== undefined,
       },
       cursor,
       query.limit + 1,

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { ApiError } from '../common/api-error.js';
-import type { Problem } from '../common/input-rules.js';
+import { unknownNameProblems, type Problem } from '../common/input-rules.js';
 import { appConfig, type AppConfig } from '../config/app.config.js';
 import { checkEvent, sameContent, type NewEvent } from './event-rules.js';
 import { EventsRepository } from './events.repository.js';
@@ -30,10 +30,6 @@ interface Prepared {
   indexOf: Map<string, number>;
   /** Later occurrences of a ref with different content than its first. */
   repeatedConflicts: Conflict[];
-}
-
-function invalid(problems: Problem[]): ApiError {
-  return ApiError.invalid(problems.map((p) => p.message).join('; '), problems);
 }
 
 /** Distinct string values of `field` among the raw events (to look sources up in one query). */
@@ -70,7 +66,7 @@ export class IngestService {
       if ('problems' in checked) problems.push(...checked.problems);
       else valid.push(checked.event);
     });
-    if (problems.length > 0) throw invalid(problems);
+    if (problems.length > 0) throw ApiError.problems(problems);
 
     const prepared = this.prepare(valid);
     return this.dataSource.transaction(async (manager) => {
@@ -113,29 +109,24 @@ export class IngestService {
   /** The `events` array of a well-formed body, or a 400 naming what is wrong with it. */
   private batchOf(body: unknown): unknown[] {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-      throw invalid([
+      throw ApiError.problems([
         { parameter: 'body', message: 'the body must be a JSON object {"events": […]}' },
       ]);
     }
-    const unknown = Object.keys(body).filter((key) => key !== 'events');
-    if (unknown.length > 0) {
-      throw invalid(
-        unknown.map((key) => ({
-          parameter: key,
-          message: `${key} is not a known field (allowed: events)`,
-        })),
-      );
-    }
+    const unknown = unknownNameProblems(Object.keys(body), ['events'], 'field');
+    if (unknown.length > 0) throw ApiError.problems(unknown);
     const events = (body as { events?: unknown }).events;
     const max = this.config.ingestMaxBatch;
     if (events === undefined || events === null) {
-      throw invalid([{ parameter: 'events', message: 'events is required' }]);
+      throw ApiError.problems([{ parameter: 'events', message: 'events is required' }]);
     }
     if (!Array.isArray(events)) {
-      throw invalid([{ parameter: 'events', message: 'events must be an array of events' }]);
+      throw ApiError.problems([
+        { parameter: 'events', message: 'events must be an array of events' },
+      ]);
     }
     if (events.length === 0 || events.length > max) {
-      throw invalid([
+      throw ApiError.problems([
         {
           parameter: 'events',
           message: `events must hold 1 to ${max} events (got ${events.length})`,

@@ -64,7 +64,7 @@ export class RecomputeController {
     @Headers('x-actor') actorHeader?: string | string[],
   ): Promise<RecomputeRunDto> {
     const resolved = resolveActor(body.requested_by, actorHeader);
-    if ('problem' in resolved) throw ApiError.invalid(resolved.problem.message, [resolved.problem]);
+    if ('problem' in resolved) throw ApiError.problems([resolved.problem]);
     const run = await this.recompute.trigger(
       {
         reportSlug: body.report_slug,
@@ -97,9 +97,7 @@ export class RecomputeController {
   @ApiGetRunErrors()
   async get(@Param('id') id: string): Promise<RecomputeRunDto> {
     if (!UUID.test(id)) {
-      throw ApiError.invalid('id must be a UUID', [
-        { parameter: 'id', message: 'id must be a UUID' },
-      ]);
+      throw ApiError.problems([{ parameter: 'id', message: 'id must be a UUID' }]);
     }
     return toRunDto(await this.recompute.get(id.toLowerCase()));
   }

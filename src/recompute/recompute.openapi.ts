@@ -1,15 +1,25 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiErrorExamples } from '../common/openapi.js';
+import { ApiErrorExamples, ApiJsonBodyErrors, bodyErrorExamples } from '../common/openapi.js';
 
 const RUN_ID = '5f0c6f3e-2b7a-4a43-9d51-0a8f3c7e2b19';
+const UNKNOWN_FIELD =
+  'priority is not a known field (allowed: report_slug, window, date_from, date_to, requested_by)';
 
 /** The errors of `POST /recomputations`, with the messages the service really sends. */
 export function ApiTriggerErrors() {
   return applyDecorators(
     ApiErrorExamples('invalid_request', {
+      missingFields: {
+        message:
+          'report_slug is required; window is required; date_from is required; date_to is required',
+        details: ['report_slug', 'window', 'date_from', 'date_to'].map((parameter) => ({
+          parameter,
+          message: `${parameter} is required`,
+        })),
+      },
       unknownField: {
-        message: 'property priority should not exist',
-        details: [{ parameter: 'priority', message: 'property priority should not exist' }],
+        message: UNKNOWN_FIELD,
+        details: [{ parameter: 'priority', message: UNKNOWN_FIELD }],
       },
       badDate: {
         message: 'date_to must be a real calendar date (2026-02-30 does not exist)',
@@ -34,8 +44,9 @@ export function ApiTriggerErrors() {
           },
         ],
       },
-      malformedJson: { message: 'request body must be valid JSON' },
+      ...bodyErrorExamples,
     }),
+    ApiJsonBodyErrors(),
     ApiErrorExamples('not_found', {
       unknownReport: { message: 'report not found: no-such-report' },
     }),

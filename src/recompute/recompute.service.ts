@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
 import { ApiError } from '../common/api-error.js';
+import { dayRangeProblem } from '../common/input-rules.js';
 import { Clock } from '../common/clock.js';
 import { appConfig, type AppConfig } from '../config/app.config.js';
 import type { RecomputeRun } from '../database/entities/index.js';
@@ -17,7 +18,6 @@ import {
 } from './recompute.errors.js';
 import { RecomputeRepository, type RunFilter, type RunScope } from './recompute.repository.js';
 import { RunLifecycle } from './run-lifecycle.js';
-import { rangeProblem } from './run-scope.js';
 
 const ACTIVE_SCOPE_KEY = 'recompute_runs_active_scope_key';
 
@@ -122,8 +122,8 @@ export class RecomputeService {
    * range starting before the window's retention (or before the raw events kept).
    */
   private async checkScope(scope: RunScope): Promise<void> {
-    const problem = rangeProblem(scope.dateFrom, scope.dateTo, this.config.maxReportRangeDays);
-    if (problem) throw ApiError.invalid(problem.message, [problem]);
+    const problem = dayRangeProblem(scope.dateFrom, scope.dateTo, this.config.maxReportRangeDays);
+    if (problem) throw ApiError.problems([problem]);
     const windows = await this.runs.reportWindows(scope.reportSlug);
     if (windows.length === 0 || !isReportSlug(scope.reportSlug)) {
       throw new ReportNotFoundError(scope.reportSlug);
@@ -132,7 +132,7 @@ export class RecomputeService {
     if (!window) {
       const names = windows.map((w) => w.window).join(', ');
       const message = `window must be one of ${names} for ${scope.reportSlug}`;
-      throw ApiError.invalid(message, [{ parameter: 'window', message }]);
+      throw ApiError.problems([{ parameter: 'window', message }]);
     }
     const today = formatDay(this.clock.now());
     const retention = retentionProblem(scope.dateFrom, {
@@ -142,7 +142,7 @@ export class RecomputeService {
       retentionDays: window.retentionDays,
       eventsFrom: eventsRetentionStart(today, this.config.eventRetentionDays),
     });
-    if (retention) throw ApiError.invalid(retention.message, [retention]);
+    if (retention) throw ApiError.problems([retention]);
   }
 
   /** The 409 of a busy scope, naming its active run while it still is one. */

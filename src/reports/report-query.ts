@@ -1,6 +1,18 @@
 import { ApiError } from '../common/api-error.js';
+import {
+  dayProblem,
+  dayRangeProblem,
+  EARLIEST_DAY,
+  integerTextProblem,
+  oneOfProblem,
+  repeatedProblem,
+  textProblem,
+  unknownNameProblems,
+  type Problem,
+} from '../common/input-rules.js';
+import { MAX_OFFSET } from '../common/pagination.query.js';
 import type { WindowName } from '../database/entities/index.js';
-import { addDays, daysBetween, parseDay } from '../snapshots/bucket-range.js';
+import { addDays } from '../snapshots/bucket-range.js';
 import type { ReportSlug } from '../snapshots/report-dimensions.js';
 import {
   FILTER_PARAMETERS,
@@ -9,30 +21,24 @@ import {
   type FilterParameter,
   type RowLayout,
 } from './report-shapes.js';
-import { MAX_OFFSET } from '../common/pagination.query.js';
-import { CONTROL_CHARACTERS } from '../common/validation.js';
 
 /**
  * Query-string rules for the report endpoints, as pure functions (unit-tested beside this file).
  *
  * The report routes read the raw query object instead of a class-validator DTO: which filters and
  * breakdowns are valid depends on the report, the date rules are cross-field, and the run route is
- * the hot path (a cache hit costs no class-transformer/class-validator pass). Errors use the same
- * shape as the global ValidationPipe: one 400 `invalid_request` whose message names every bad
- * parameter and whose `details` are `{parameter, message}`.
+ * the hot path (a cache hit costs no class-transformer/class-validator pass). Each value is
+ * checked by the rules of common/input-rules.ts, as the DTOs of the other routes are, and errors
+ * have the same shape: one 400 `invalid_request` whose message names every bad parameter and
+ * whose `details` are `{parameter, message}`.
  */
 
 /** The query object Fastify hands over: strings, or arrays of strings for repeated keys. */
 export type RawQuery = Readonly<Record<string, unknown>>;
 
-export interface Problem {
-  parameter: string;
-  message: string;
-}
-
 export const RUN_LIMIT = { default: 50, min: 1, max: 100 } as const;
 export const CATALOG_LIMIT = { default: 20, min: 1, max: 100 } as const;
-/** Largest accepted offset (PostgreSQL `integer`); larger pages are always empty anyway. */
+/** Longest `search` of the catalog. */
 export const MAX_SEARCH_LENGTH = 100;
 
 export const CATALOG_SORTS = ['slug', 'name', 'updated_at', 'cache_ttl_seconds'] as const;
@@ -50,8 +56,6 @@ const RUN_PARAMETERS = [
   'limit',
   'offset',
 ];
-const DAY_FORMAT = /^\d{4}-\d{2}-\d{2}$/;
-// Control characters cannot be stored in PostgreSQL text (NUL) or are never meaningful here.
 
 /** Reads parameters one by one and collects every problem, so one 400 can name them all. */
 class QueryReader {
@@ -63,17 +67,14 @@ class QueryReader {
     return Object.hasOwn(this.raw, name);
   }
 
-  problem(parameter: string, message: string): void {
-    this.problems.push({ parameter, message });
+  problem(parameter: string, message: string | undefined): void {
+    if (message !== undefined) this.problems.push({ parameter, message });
   }
 
   /** Names every parameter that is not in `allowed` (and not reported otherwise). */
   rejectUnknown(allowed: readonly string[], alreadyReported: readonly string[] = []): void {
-    for (const name of Object.keys(this.raw)) {
-      if (allowed.includes(name) || alreadyReported.includes(name)) continue;
-      const list = allowed.length > 0 ? allowed.join(', ') : 'none';
-      this.problem(name, `${name} is not a known query parameter (allowed: ${list})`);
-    }
+    const given = Object.keys(this.raw).filter((name) => !alreadyReported.includes(name));
+    this.problems.push(...unknownNameProblems(given, allowed, 'query parameter'));
   }
 
   /** The single string value of `name`; undefined (and a problem) when repeated. */
@@ -81,50 +82,36 @@ class QueryReader {
     if (!this.has(name)) return undefined;
     const value = this.raw[name];
     if (typeof value === 'string') return value;
-    this.problem(name, `${name} must be given only once`);
+    this.problem(name, repeatedProblem(name, value) ?? `${name} must be a string`);
     return undefined;
+  }
+
+  /** `name` checked by `check` (a rule of input-rules.ts); undefined when absent or invalid. */
+  checked(name: string, check: (value: string) => string | undefined): string | undefined {
+    const value = this.string(name);
+    if (value === undefined) return undefined;
+    const problem = check(value);
+    this.problem(name, problem);
+    return problem === undefined ? value : undefined;
   }
 
   int(name: string, min: number, max: number, fallback: number): number {
-    const value = this.string(name);
-    if (value === undefined) return fallback;
-    const number = /^\d{1,16}$/.test(value) ? Number(value) : NaN;
-    if (Number.isInteger(number) && number >= min && number <= max) return number;
-    this.problem(name, `${name} must be an integer between ${min} and ${max}`);
-    return fallback;
+    const value = this.checked(name, (text) => integerTextProblem(name, text, min, max));
+    return value === undefined ? fallback : Number(value);
   }
 
   oneOf<T extends string>(name: string, values: readonly T[], fallback: T): T {
-    const value = this.string(name);
-    if (value === undefined) return fallback;
-    if ((values as readonly string[]).includes(value)) return value as T;
-    const list = values.length > 0 ? values.join(', ') : 'none';
-    this.problem(name, `${name} must be one of ${list}`);
-    return fallback;
+    const value = this.checked(name, (text) => oneOfProblem(name, text, values));
+    return value === undefined ? fallback : (value as T);
   }
 
   day(name: string): string | undefined {
-    const value = this.string(name);
-    if (value === undefined) return undefined;
-    const problem = dayProblem(name, value);
-    if (problem === undefined) return value;
-    this.problem(name, problem);
-    return undefined;
+    return this.checked(name, (text) => dayProblem(name, text));
   }
 
   throwIfProblems(): void {
-    if (this.problems.length === 0) return;
-    throw ApiError.invalid(this.problems.map((p) => p.message).join('; '), this.problems);
+    if (this.problems.length > 0) throw ApiError.problems(this.problems);
   }
-}
-
-/** Why `value` is not a calendar day `YYYY-MM-DD` (years 0001–9999), or undefined when it is. */
-export function dayProblem(name: string, value: string): string | undefined {
-  if (!DAY_FORMAT.test(value)) return `${name} must be a date in YYYY-MM-DD format`;
-  if (parseDay(value) === undefined || value < '0001-01-01') {
-    return `${name} must be a real calendar date (${value} does not exist)`;
-  }
-  return undefined;
 }
 
 export interface DateRangeRules {
@@ -142,7 +129,7 @@ export interface DateRange {
 }
 
 /**
- * Applies the defaults and limits of SPEC §4 to the (already well-formed) dates given:
+ * Applies the defaults and limits of a run's dates to the (already well-formed) dates given:
  * - `date_to` defaults to today, also when only `date_from` is given;
  * - `date_from` defaults to `date_to` − (DEFAULT_REPORT_DAYS − 1), capped to the maximum range;
  * - `date_from` may not be after `date_to`, and the inclusive range may not exceed the maximum.
@@ -154,27 +141,14 @@ export function resolveDateRange(
   const dateTo = given.dateTo ?? rules.today;
   const defaultDays = Math.min(rules.defaultDays, rules.maxDays);
   const dateFrom = given.dateFrom ?? addDays(dateTo, -(defaultDays - 1));
-  // The default range must not reach back before year 1 (a negative ISO year sorts first too).
-  if (dateFrom < '0001-01-01') {
+  if (dateFrom < EARLIEST_DAY) {
     return {
       parameter: 'date_to',
-      message: `date_to is too early: the default range of ${defaultDays} days would start before 0001-01-01; give date_from`,
+      message: `date_to is too early: the default range of ${defaultDays} days would start before ${EARLIEST_DAY}; give date_from`,
     };
   }
-  if (dateFrom > dateTo) {
-    const source = given.dateTo === undefined ? ` (date_to defaults to today, ${dateTo})` : '';
-    return { parameter: 'date_from', message: `date_from must not be after date_to${source}` };
-  }
-  const days = daysBetween(dateFrom, dateTo);
-  if (days > rules.maxDays) {
-    return {
-      parameter: given.dateFrom === undefined ? 'date_to' : 'date_from',
-      message:
-        `date_from to date_to spans ${days} days; the maximum is ${rules.maxDays} ` +
-        `(MAX_REPORT_RANGE_DAYS)`,
-    };
-  }
-  return { dateFrom, dateTo };
+  const defaultedTo = given.dateTo === undefined ? dateTo : undefined;
+  return dayRangeProblem(dateFrom, dateTo, rules.maxDays, defaultedTo) ?? { dateFrom, dateTo };
 }
 
 export interface CatalogQuery {
@@ -189,15 +163,11 @@ export interface CatalogQuery {
 export function parseCatalogQuery(raw: RawQuery): CatalogQuery {
   const reader = new QueryReader(raw);
   reader.rejectUnknown(CATALOG_PARAMETERS);
-  let search = reader.string('search');
-  if (search !== undefined && search.length > MAX_SEARCH_LENGTH) {
-    reader.problem('search', `search must be at most ${MAX_SEARCH_LENGTH} characters long`);
-  } else if (search !== undefined && CONTROL_CHARACTERS.test(search)) {
-    reader.problem('search', 'search must not contain control characters');
-  }
-  if (search === '') search = undefined;
+  const search = reader.checked('search', (text) =>
+    textProblem('search', text, { min: 0, max: MAX_SEARCH_LENGTH }),
+  );
   const query: CatalogQuery = {
-    search,
+    search: search || undefined,
     limit: reader.int('limit', CATALOG_LIMIT.min, CATALOG_LIMIT.max, CATALOG_LIMIT.default),
     offset: reader.int('offset', 0, MAX_OFFSET, 0),
     sort: reader.oneOf('sort', CATALOG_SORTS, 'name'),
@@ -242,7 +212,7 @@ function filterValues(parameter: FilterParameter, rules: RunRules): readonly str
   return parameter === 'status' ? STATUS_VALUES : rules.sources;
 }
 
-/** `GET /reports/{slug}/run`: every rule of SPEC §4 for the report in `rules`. */
+/** `GET /reports/{slug}/run`: every parameter rule of a run, for the report in `rules`. */
 export function parseRunQuery(raw: RawQuery, rules: RunRules): RunQuery {
   const reader = new QueryReader(raw);
   const shape = REPORT_SHAPES[rules.slug];
@@ -284,9 +254,9 @@ export function parseRunQuery(raw: RawQuery, rules: RunRules): RunQuery {
   for (const parameter of shape.filters) {
     const value = reader.string(parameter);
     if (value === undefined) continue;
-    const values = filterValues(parameter, rules);
-    if (values.includes(value)) filter = { parameter, value };
-    else reader.problem(parameter, `${parameter} must be one of ${values.join(', ')}`);
+    const problem = oneOfProblem(parameter, value, filterValues(parameter, rules));
+    if (problem === undefined) filter = { parameter, value };
+    reader.problem(parameter, problem);
   }
 
   const given = { dateFrom: reader.day('date_from'), dateTo: reader.day('date_to') };

@@ -6,6 +6,7 @@ import {
   PaginationDto,
   type ErrorExample,
 } from '../common/openapi.js';
+import { EARLIEST_DAY, LATEST_DAY } from '../common/input-rules.js';
 import { MAX_OFFSET } from '../common/pagination.query.js';
 import { EVENT_STATUSES, WINDOW_NAMES } from '../database/entities/index.js';
 import { ReportRunDto, ReportRunMetaDto } from './dto/report-run.dto.js';
@@ -79,7 +80,8 @@ export function ApiRunQuery() {
       description:
         'First day (inclusive, UTC) whose bucket is reported: a bucket is in range when the ' +
         'date of its start lies in [date_from, date_to]. Default: date_to − (DEFAULT_REPORT_DAYS ' +
-        '− 1), i.e. the last 30 days. The range may not exceed MAX_REPORT_RANGE_DAYS (366).',
+        `− 1), i.e. the last 30 days. The range may not exceed MAX_REPORT_RANGE_DAYS (366). ` +
+        `Days from ${EARLIEST_DAY} to ${LATEST_DAY}.`,
       schema: { type: 'string', format: 'date' },
       example: '2026-10-27',
     }),
@@ -271,7 +273,7 @@ function detail(parameter: string, message: string): ErrorExample {
 /** Real error bodies of the report routes, by code (the 400s by route). */
 const ERROR_EXAMPLES = {
   catalog: {
-    limit: detail('limit', 'limit must be an integer between 1 and 100'),
+    limit: detail('limit', 'limit must be between 1 and 100'),
     sort: detail('sort', 'sort must be one of slug, name, updated_at, cache_ttl_seconds'),
   },
   definition: {

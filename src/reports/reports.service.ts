@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Inject, Injectable } from '@nestjs/common';
 import { ApiError } from '../common/api-error.js';
+import { isPrintable } from '../common/input-rules.js';
 import { Enveloped } from '../common/envelope.js';
 import { appConfig, type AppConfig } from '../config/app.config.js';
 import { addDays, formatDay } from '../snapshots/bucket-range.js';
@@ -24,9 +25,8 @@ import {
 import { REPORT_SHAPES } from './report-shapes.js';
 import { ReportsRepository, type DefinitionRow } from './reports.repository.js';
 import { RunnableReports, type RunnableReport } from './runnable-reports.js';
-import { CONTROL_CHARACTERS } from '../common/validation.js';
 
-/** Slugs longer than this, or with control characters, cannot exist: 404 without a query. */
+/** Slugs longer than this, or with unprintable characters, cannot exist: 404 without a query. */
 const MAX_SLUG_LENGTH = 200;
 
 /** Parsed run URLs kept for cache hits; the map starts over when it reaches this size. */
@@ -85,7 +85,7 @@ export class ReportsService {
 
   async findOne(slug: string, raw: RawQuery): Promise<ReportDefinitionDto> {
     rejectQueryParameters(raw);
-    if (slug.length > MAX_SLUG_LENGTH || CONTROL_CHARACTERS.test(slug)) throw notFound(slug);
+    if (slug.length > MAX_SLUG_LENGTH || !isPrintable(slug)) throw notFound(slug);
     const row = await this.repository.findDefinition(slug);
     if (!row) throw notFound(slug);
     return toDefinition(row);

@@ -2,13 +2,6 @@ import type { WindowName } from '../database/entities/index.js';
 
 const DAY_MS = 86_400_000;
 
-/** Parses a strict `YYYY-MM-DD` calendar day (UTC); undefined when malformed or impossible. */
-export function parseDay(value: string): Date | undefined {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return undefined;
-  const date = new Date(`${value}T00:00:00Z`);
-  return Number.isNaN(date.getTime()) || formatDay(date) !== value ? undefined : date;
-}
-
 export function formatDay(date: Date): string {
   return date.toISOString().slice(0, 10);
 }

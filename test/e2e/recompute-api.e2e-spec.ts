@@ -408,6 +408,8 @@ describe('recompute runs through the management API', () => {
         '401',
         '404',
         '409',
+        '413',
+        '415',
         '500',
         '503',
       ]);

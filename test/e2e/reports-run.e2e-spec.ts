@@ -1,3 +1,4 @@
+import { EARLIEST_DAY, LATEST_DAY } from '../../src/common/input-rules.js';
 import { RecomputeService } from '../../src/recompute/recompute.service.js';
 import { useTestApp } from '../support/context.js';
 import {
@@ -220,10 +221,10 @@ describe('GET /api/v1/reports/{slug}/run equals SQL over analytics_events (demo 
     expect(res.body.meta.pagination.total).toBe(0);
   });
 
-  it('accepts the extreme dates and the maximum range', async () => {
+  it('accepts the first and last days a run may name, and the maximum range', async () => {
     for (const [from, to] of [
-      ['0001-01-01', '0001-12-31'],
-      ['9999-01-01', '9999-12-31'],
+      [EARLIEST_DAY, addDays(EARLIEST_DAY, 365)],
+      [addDays(LATEST_DAY, -365), LATEST_DAY],
       [addDays(today(), -365), today()],
     ]) {
       const res = await ctx.http.get(runUrl('top-entities', { date_from: from, date_to: to }));

@@ -8,6 +8,19 @@ import type {
 
 export const AUTH = { 'X-Management-Key': MANAGEMENT_KEY };
 
+export const RUNS_URL = '/api/v1/recomputations';
+
+/** A valid body of `POST /recomputations` (a two-day status-counts run), with `overrides`. */
+export function runBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    report_slug: 'status-counts',
+    window: 'day',
+    date_from: '2026-03-01',
+    date_to: '2026-03-02',
+    ...overrides,
+  };
+}
+
 /** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
 export async function waitFor<T>(
   what: string,

@@ -1,23 +1,26 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsPlainText } from '../../common/validation.js';
+import { textProblem } from '../../common/input-rules.js';
 import { PaginationQuery } from '../../common/pagination.query.js';
-import { IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { queryParameter, Rule } from '../../common/validation.js';
+
+const MAX_LENGTH = 200;
+const exactText = queryParameter((field, value) => textProblem(field, value, { max: MAX_LENGTH }));
 
 /** Query of `GET /audit-entries`. */
 export class ListAuditEntriesQuery extends PaginationQuery {
-  @ApiPropertyOptional({ example: 'recompute.failed', description: 'exact action', maxLength: 200 })
-  @IsOptional()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(200)
-  @IsPlainText()
+  @ApiPropertyOptional({
+    example: 'recompute.failed',
+    description: 'exact action',
+    maxLength: MAX_LENGTH,
+  })
+  @Rule(exactText)
   action?: string;
 
-  @ApiPropertyOptional({ example: 'recompute-worker', description: 'exact actor', maxLength: 200 })
-  @IsOptional()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(200)
-  @IsPlainText()
+  @ApiPropertyOptional({
+    example: 'recompute-worker',
+    description: 'exact actor',
+    maxLength: MAX_LENGTH,
+  })
+  @Rule(exactText)
   actor?: string;
 }

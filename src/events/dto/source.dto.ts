@@ -1,14 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsString, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
-import { SLUG_PATTERN } from '../../common/input-rules.js';
-import { IsPlainText } from '../../common/validation.js';
+import {
+  booleanProblem,
+  slugProblem,
+  SLUG_PATTERN,
+  textProblem,
+} from '../../common/input-rules.js';
+import { optional, Rule } from '../../common/validation.js';
 
 export const PROVIDER_NAME_MAX = 200;
 export const DESCRIPTION_MAX = 1000;
 
-/** Optional, but when present (null included) it is validated: null is not a value here. */
-const IfPresent = (field: string) =>
-  ValidateIf((dto: Record<string, unknown>) => dto[field] !== undefined);
+const providerName = (field: string, value: unknown) =>
+  textProblem(field, value, { max: PROVIDER_NAME_MAX });
+const description = optional((field, value) =>
+  textProblem(field, value, { min: 0, max: DESCRIPTION_MAX }),
+);
 
 /** An event source as the API shows it. */
 export class SourceDto {
@@ -35,50 +41,32 @@ export class CreateSourceDto {
     pattern: SLUG_PATTERN.source,
     description: 'lower-case letters, digits and dashes; 1–64 characters',
   })
-  @IsString()
-  @Matches(SLUG_PATTERN, {
-    message:
-      'slug must be 1–64 lower-case letters, digits or dashes, starting with a letter or digit',
-  })
+  @Rule(slugProblem)
   slug: string;
 
   @ApiProperty({ example: 'Mollie', maxLength: PROVIDER_NAME_MAX })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(PROVIDER_NAME_MAX)
-  @IsPlainText()
+  @Rule(providerName)
   provider_name: string;
 
   @ApiPropertyOptional({ example: 'Mollie payment events', maxLength: DESCRIPTION_MAX })
-  @IfPresent('description')
-  @IsString()
-  @MaxLength(DESCRIPTION_MAX)
-  @IsPlainText()
+  @Rule(description)
   description?: string;
 }
 
 /** Body of `PATCH /sources/{slug}`: at least one field; unknown fields are rejected. */
 export class UpdateSourceDto {
   @ApiPropertyOptional({ example: 'Mollie B.V.', maxLength: PROVIDER_NAME_MAX })
-  @IfPresent('provider_name')
-  @IsString()
-  @MinLength(1)
-  @MaxLength(PROVIDER_NAME_MAX)
-  @IsPlainText()
+  @Rule(optional(providerName))
   provider_name?: string;
 
   @ApiPropertyOptional({ example: 'Mollie payment events (EU)', maxLength: DESCRIPTION_MAX })
-  @IfPresent('description')
-  @IsString()
-  @MaxLength(DESCRIPTION_MAX)
-  @IsPlainText()
+  @Rule(description)
   description?: string;
 
   @ApiPropertyOptional({
     example: false,
     description: 'false deactivates the source: new events from it are refused',
   })
-  @IfPresent('is_active')
-  @IsBoolean()
+  @Rule(optional(booleanProblem))
   is_active?: boolean;
 }

@@ -1,6 +1,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { parse as parseCsv } from 'csv-parse';
+import { parseInteger } from '../../common/input-rules.js';
 import { EVENT_FIELDS } from '../event-rules.js';
 
 /** One record of the input: its line number, its text, and its value or why it has none. */
@@ -67,9 +68,8 @@ const REQUIRED_COLUMNS = EVENT_FIELDS.filter((field) => field !== 'payload');
 
 /** A CSV cell as the event field it fills: integers as numbers, `payload` as parsed JSON. */
 function cellValue(column: string, cell: string): { value?: unknown; error?: string } {
-  if (INTEGER_COLUMNS.has(column) && /^-?\d{1,16}$/.test(cell.trim())) {
-    return { value: Number(cell.trim()) };
-  }
+  const integer = INTEGER_COLUMNS.has(column) ? parseInteger(cell.trim()) : undefined;
+  if (integer !== undefined) return { value: integer };
   if (column !== 'payload') return { value: cell };
   if (cell.trim() === '') return { value: undefined };
   try {

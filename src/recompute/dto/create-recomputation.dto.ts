@@ -1,30 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsPlainText } from '../../common/validation.js';
 import { Transform } from 'class-transformer';
 import {
-  IsIn,
-  IsNotEmpty,
-  IsString,
-  MaxLength,
-  ValidateBy,
-  ValidateIf,
-  type ValidationArguments,
-} from 'class-validator';
+  dayProblem,
+  EARLIEST_DAY,
+  LATEST_DAY,
+  oneOfProblem,
+  slugProblem,
+  SLUG_PATTERN,
+  textProblem,
+} from '../../common/input-rules.js';
+import { optional, Rule } from '../../common/validation.js';
 import { WINDOW_NAMES, type WindowName } from '../../database/entities/index.js';
-import { dayProblem, MAX_ACTOR_LENGTH, MAX_DAY, MIN_DAY } from '../run-scope.js';
-
-/** A strict `YYYY-MM-DD` calendar day within [MIN_DAY, MAX_DAY]; the message names the field. */
-function IsCalendarDay() {
-  return ValidateBy({
-    name: 'isCalendarDay',
-    validator: {
-      validate: (value: unknown, args?: ValidationArguments) =>
-        dayProblem(args?.property ?? 'date', value) === undefined,
-      defaultMessage: (args?: ValidationArguments) =>
-        dayProblem(args?.property ?? 'date', args?.value) ?? 'invalid date',
-    },
-  });
-}
+import { MAX_ACTOR_LENGTH } from '../run-scope.js';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
@@ -33,24 +20,22 @@ export class CreateRecomputationDto {
   @ApiProperty({
     description: 'slug of the report to rebuild',
     example: 'volume-by-period',
-    maxLength: 100,
+    maxLength: 64,
+    pattern: SLUG_PATTERN.source,
   })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(100)
-  @IsPlainText()
+  @Rule(slugProblem)
   report_slug: string;
 
   @ApiProperty({ enum: WINDOW_NAMES, example: 'day', description: 'snapshot window to rebuild' })
-  @IsIn(WINDOW_NAMES)
+  @Rule((field, value) => oneOfProblem(field, value, WINDOW_NAMES))
   window: WindowName;
 
   @ApiProperty({
     format: 'date',
     example: '2026-11-01',
-    description: `first day (UTC, inclusive); a week run starts at the Monday of its week. ${MIN_DAY}..${MAX_DAY}`,
+    description: `first day (UTC, inclusive), ${EARLIEST_DAY}..${LATEST_DAY}; a week run starts at the Monday of its week`,
   })
-  @IsCalendarDay()
+  @Rule(dayProblem)
   date_from: string;
 
   @ApiProperty({
@@ -60,7 +45,7 @@ export class CreateRecomputationDto {
       'last day (UTC, inclusive), not before date_from; a week run ends with the Sunday of ' +
       'its week. The range may not exceed MAX_REPORT_RANGE_DAYS (default 366).',
   })
-  @IsCalendarDay()
+  @Rule(dayProblem)
   date_to: string;
 
   @ApiPropertyOptional({
@@ -69,11 +54,7 @@ export class CreateRecomputationDto {
     description:
       'who asks for the run (audit actor); defaults to the X-Actor header, else management-api',
   })
-  @ValidateIf((dto: CreateRecomputationDto) => dto.requested_by !== undefined)
   @Transform(trim)
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(MAX_ACTOR_LENGTH)
-  @IsPlainText()
+  @Rule(optional((field, value) => textProblem(field, value, { max: MAX_ACTOR_LENGTH })))
   requested_by?: string;
 }

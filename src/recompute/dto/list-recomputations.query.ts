@@ -1,25 +1,20 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsPlainText } from '../../common/validation.js';
+import { oneOfProblem, slugProblem } from '../../common/input-rules.js';
 import { PaginationQuery } from '../../common/pagination.query.js';
-import { IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { queryParameter, Rule } from '../../common/validation.js';
 import { RUN_STATUSES, type RunStatus } from '../../database/entities/index.js';
 
 /** Query of `GET /recomputations`. */
 export class ListRecomputationsQuery extends PaginationQuery {
   @ApiPropertyOptional({ enum: RUN_STATUSES, example: 'failed', description: 'exact status' })
-  @IsOptional()
-  @IsIn(RUN_STATUSES)
+  @Rule(queryParameter((field, value) => oneOfProblem(field, value, RUN_STATUSES)))
   status?: RunStatus;
 
   @ApiPropertyOptional({
     example: 'volume-by-period',
     description: 'exact report slug',
-    maxLength: 100,
+    maxLength: 64,
   })
-  @IsOptional()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(100)
-  @IsPlainText()
+  @Rule(queryParameter(slugProblem))
   report_slug?: string;
 }

@@ -1,0 +1,65 @@
+import { ApiError } from './api-error.js';
+import { BODY_MESSAGES, MAX_JSON_DEPTH, nestsDeeperThan, parseJsonBody } from './request-body.js';
+
+/** The ApiError `parse` throws (fails the test when it throws none). */
+function refusal(parse: () => unknown): { status: number; message: string } {
+  try {
+    parse();
+  } catch (error) {
+    if (error instanceof ApiError) return { status: error.status, message: error.message };
+    throw error;
+  }
+  throw new Error('expected the body to be refused');
+}
+
+describe('request bodies', () => {
+  it('measures nesting without recursion, skipping strings and escaped quotes', () => {
+    expect(nestsDeeperThan('[[]]', 2)).toBe(false);
+    expect(nestsDeeperThan('[[[]]]', 2)).toBe(true);
+    expect(nestsDeeperThan('{"a":[{"b":1}],"c":{}}', 3)).toBe(false);
+    expect(nestsDeeperThan('{"a":[{"b":{}}]}', 3)).toBe(true);
+    expect(nestsDeeperThan('["[[[[", "\\"[[[["]', 1)).toBe(false);
+    expect(nestsDeeperThan('["\\\\", [[]]]', 2)).toBe(true); // an escaped backslash ends no string
+    expect(nestsDeeperThan('['.repeat(1_000_000), MAX_JSON_DEPTH)).toBe(true);
+  });
+
+  it('parses UTF-8 JSON, and an empty body as no body', () => {
+    const parse = (text: string, type = 'application/json') =>
+      parseJsonBody(type, Buffer.from(text));
+    expect(parse('{"a":[1,{"b":"ü"}]}')).toEqual({ a: [1, { b: 'ü' }] });
+    expect(parse('\ufeff{"a":1}')).toEqual({ a: 1 });
+    expect(parse('null')).toBeNull();
+    expect(parse('')).toBeUndefined();
+    expect(parse('{}', 'application/json; charset=UTF-8')).toEqual({});
+    expect(parse('{}', 'application/json; charset="utf8"')).toEqual({});
+    expect(parse('{"constructor":"x"}')).toEqual({ constructor: 'x' }); // refused by the DTO
+  });
+
+  it('refuses every broken body with its own message', () => {
+    const parse =
+      (body: string | Buffer, type = 'application/json') =>
+      () =>
+        parseJsonBody(type, typeof body === 'string' ? Buffer.from(body) : body);
+    expect(refusal(parse('{}', 'application/json; charset=latin1'))).toEqual({
+      status: 415,
+      message: BODY_MESSAGES.charset,
+    });
+    expect(refusal(parse(Buffer.from([0x22, 0xff, 0x22])))).toEqual({
+      status: 400,
+      message: BODY_MESSAGES.notUtf8,
+    });
+    for (const broken of ['{', '{"a":}', "{'a':1}", '[1,]', 'nul']) {
+      expect(refusal(parse(broken))).toEqual({ status: 400, message: BODY_MESSAGES.invalidJson });
+    }
+    expect(refusal(parse('['.repeat(MAX_JSON_DEPTH + 1)))).toEqual({
+      status: 400,
+      message: BODY_MESSAGES.tooDeep,
+    });
+    for (const poisoned of ['{"__proto__":{}}', '[{"a":{"constructor":{"prototype":{}}}}]']) {
+      expect(refusal(parse(poisoned))).toEqual({
+        status: 400,
+        message: BODY_MESSAGES.prototypeKey,
+      });
+    }
+  });
+});

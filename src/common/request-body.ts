@@ -1,0 +1,153 @@
+import { isUtf8 } from 'node:buffer';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyRequest } from 'fastify';
+import secureJson from 'secure-json-parse';
+import { ApiError } from './api-error.js';
+
+/**
+ * Request bodies: JSON only, parsed here instead of by Fastify's defaults, so that every way a
+ * body can be wrong is refused before anything recurses over it, with a message that says what
+ * is wrong (Fastify's own messages never reach a client).
+ */
+
+/**
+ * The deepest nesting of objects and arrays a JSON body may have. Real documents are far
+ * shallower (an ingest batch takes 3 levels before an event's free-form payload, leaving it 61),
+ * and the bound keeps code that recurses over a body (class-transformer, serializers) from
+ * running out of stack: a body nested thousands of levels deep is refused before it is parsed.
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** The largest request body accepted, in bytes. */
+export const REQUEST_BODY_LIMIT = 1024 * 1024;
+
+/** What a client is told about a body it sent wrong: the messages the OpenAPI document lists. */
+export const BODY_MESSAGES = {
+  notJson: 'request body must be JSON, sent with Content-Type: application/json',
+  charset: 'request body must be JSON in UTF-8: the Content-Type charset must be utf-8 or absent',
+  notUtf8: 'request body must be valid UTF-8',
+  invalidJson: 'request body must be valid JSON',
+  tooDeep: `request body must not nest objects and arrays more than ${MAX_JSON_DEPTH} levels deep`,
+  prototypeKey: 'request body must not contain a __proto__ key or a constructor.prototype key',
+  lengthMismatch: 'request body size does not match its Content-Length header',
+  notObject: 'request body must be a JSON object',
+  bodyOnGet: 'a GET request takes no body: send its parameters in the query string',
+  tooLarge: (limit: number) => `request body is too large: at most ${limit} bytes are accepted`,
+} as const;
+
+function invalid(message: string, status = 400): ApiError {
+  return new ApiError('invalid_request', message, [], status);
+}
+
+/** Whether `text` nests objects and arrays deeper than `max`; reads it once, without recursion. */
+export function nestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const char = text.charCodeAt(i);
+    if (inString) {
+      if (char === 0x5c)
+        i += 1; // a backslash: the next character is escaped
+      else if (char === 0x22) inString = false;
+    } else if (char === 0x22) {
+      inString = true;
+    } else if (char === 0x7b || char === 0x5b) {
+      depth += 1;
+      if (depth > max) return true;
+    } else if (char === 0x7d || char === 0x5d) {
+      depth -= 1;
+    }
+  }
+  return false;
+}
+
+/** The charset parameter of a Content-Type header, lower-cased, or undefined. */
+function charsetOf(contentType: string | undefined): string | undefined {
+  for (const parameter of (contentType ?? '').split(';').slice(1)) {
+    const [name, value = ''] = parameter.split('=', 2);
+    if (name.trim().toLowerCase() === 'charset') {
+      return value
+        .trim()
+        .replace(/^"(.*)"$/, '$1')
+        .toLowerCase();
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Parses an `application/json` body: UTF-8, at most MAX_JSON_DEPTH levels deep, valid JSON,
+ * without keys that could replace an object's prototype when copied. An empty body is no body.
+ */
+export function parseJsonBody(contentType: string | undefined, body: Buffer): unknown {
+  const charset = charsetOf(contentType);
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    throw invalid(BODY_MESSAGES.charset, 415);
+  }
+  if (body.length === 0) return undefined;
+  if (!isUtf8(body)) throw invalid(BODY_MESSAGES.notUtf8);
+  let text = body.toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte order mark
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) throw invalid(BODY_MESSAGES.tooDeep);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw invalid(BODY_MESSAGES.invalidJson);
+  }
+  if (typeof value === 'object' && value !== null) {
+    try {
+      secureJson.scan(value, { protoAction: 'error', constructorAction: 'error' });
+    } catch {
+      throw invalid(BODY_MESSAGES.prototypeKey);
+    }
+  }
+  return value;
+}
+
+/** Any other content type: an empty body is no body; anything else is refused. */
+function refuseOtherBody(body: Buffer): undefined {
+  if (body.length > 0) throw invalid(BODY_MESSAGES.notJson, 415);
+  return undefined;
+}
+
+/**
+ * Replaces Fastify's and Nest's body parsers (JSON with Fastify's messages, plain text and
+ * forms, which no route takes) with the two above, and refuses a body on a GET or HEAD
+ * request, which Fastify would silently ignore. Called before the app initializes.
+ */
+export function registerBodyParsers(app: NestFastifyApplication): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.removeAllContentTypeParsers();
+  app.useBodyParser('application/json', {}, async (request: FastifyRequest, body: Buffer) =>
+    parseJsonBody(request.headers['content-type'], body),
+  );
+  // Registered through Nest too, so that Nest adds no default parser of its own at start-up.
+  app.useBodyParser('*', {}, async (_request: FastifyRequest, body: Buffer) =>
+    refuseOtherBody(body),
+  );
+  fastify.addHook('onRequest', async (request) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return;
+    const { 'content-length': length, 'transfer-encoding': encoding } = request.headers;
+    if (encoding !== undefined || (length !== undefined && length !== '0')) {
+      throw invalid(BODY_MESSAGES.bodyOnGet);
+    }
+  });
+}
+
+/** Fastify's own errors about a request body, as the message a client gets (see BODY_MESSAGES). */
+export function bodyErrorMessage(code: string, request: FastifyRequest): string | undefined {
+  switch (code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return BODY_MESSAGES.tooLarge(request.routeOptions.bodyLimit ?? 0);
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return BODY_MESSAGES.lengthMismatch;
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return BODY_MESSAGES.notJson;
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return BODY_MESSAGES.invalidJson;
+    default:
+      return undefined;
+  }
+}

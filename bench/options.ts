@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { integerProblem, parseInteger } from '../src/common/input-rules.js';
 
 export const DEFAULT_EVENTS = 1_000_000;
 export const QUICK_EVENTS = 100_000;
@@ -40,10 +41,11 @@ DATABASE_URL set: a fresh database on that server; unset: embedded PostgreSQL.`;
 export class UsageError extends Error {}
 
 function positiveInt(name: string, raw: string | undefined, min = 1): number {
-  if (raw === undefined || !/^\d+$/.test(raw) || Number(raw) < min) {
+  const value = raw === undefined ? undefined : parseInteger(raw);
+  if (value === undefined || integerProblem(name, value, min, Number.MAX_SAFE_INTEGER)) {
     throw new UsageError(`${name} must be an integer ≥ ${min}\n\n${USAGE}`);
   }
-  return Number(raw);
+  return value;
 }
 
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {

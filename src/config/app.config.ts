@@ -1,5 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import packageJson from '../../package.json' with { type: 'json' };
+import { integerProblem, parseInteger } from '../common/input-rules.js';
 
 export const DEFAULT_MANAGEMENT_KEY = 'local-management-key';
 export const DEFAULT_INGEST_KEY = 'local-ingest-key';
@@ -43,10 +44,11 @@ function read(env: Env, name: string): string | undefined {
 function int(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = read(env, name);
   if (raw === undefined) return fallback;
-  if (!/^-?\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+  const value = parseInteger(raw);
+  if (value === undefined || integerProblem(name, value, min, max)) {
     throw new ConfigError(`${name} must be an integer between ${min} and ${max} (got "${raw}")`);
   }
-  return Number(raw);
+  return value;
 }
 
 function bool(env: Env, name: string, fallback: boolean): boolean {

@@ -5,12 +5,11 @@ import type { DataSource } from 'typeorm';
 import type { WindowName } from '../src/database/entities/index.js';
 import { SOURCE_SYSTEM } from '../src/reports/dto/report-run.dto.js';
 import type { RunQuery } from '../src/reports/report-query.js';
-import { REPORT_SHAPES } from '../src/reports/report-shapes.js';
 import { ReportsRepository } from '../src/reports/reports.repository.js';
-import { isReportSlug } from '../src/snapshots/report-dimensions.js';
+import { isReportSlug, REPORT_CATALOG, type ReportSlug } from '../src/snapshots/report-catalog.js';
 
 /**
- * The framework-overhead floor for report runs (issue 5 §4): bare `node:http` + `pg`, no Nest,
+ * The framework-overhead floor for report runs: bare `node:http` + `pg`, no Nest,
  * no Fastify, no validation beyond what the bench's own URLs need, no cache. It runs the
  * service's report SQL itself (ReportsRepository.runReport over a plain pg pool) and answers
  * with the same JSON envelope.
@@ -47,8 +46,8 @@ function int(params: URLSearchParams, name: string, fallback: number): number {
 }
 
 /** Just enough of the service's parameter handling for the bench's URLs (all explicit). */
-function runQuery(slug: keyof typeof REPORT_SHAPES, params: URLSearchParams): RunQuery {
-  const shape = REPORT_SHAPES[slug];
+function runQuery(slug: ReportSlug, params: URLSearchParams): RunQuery {
+  const shape = REPORT_CATALOG[slug];
   const breakdown = params.get('breakdown');
   const layout = breakdown === null ? shape.defaultLayout : shape.breakdowns[breakdown];
   const dateFrom = params.get('date_from');

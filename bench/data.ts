@@ -54,7 +54,7 @@ async function eventIndexes(client: pg.Client): Promise<IndexDef[]> {
 
 /**
  * Loads N events over the last 365 days in SQL (`generate_series`), with the demo data's status
- * mix (SPEC §6: failed when i mod 17 = 0, else pending when i mod 11 = 0, else success),
+ * mix (as the demo data: failed when i mod 17 = 0, else pending when i mod 11 = 0, else success),
  * 10,000 entities and `sourceCount(N)` sources. Times (to the second) and entities come from
  * two independent seeded hashes of i (PostgreSQL's `hashint8extended`), so they are spread
  * evenly, independent of each other, of source and of status, and the same on every run.

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { WindowName } from '../src/database/entities/index.js';
-import type { ReportSlug } from '../src/snapshots/report-dimensions.js';
+import type { ReportSlug } from '../src/snapshots/report-catalog.js';
 import { DirectSql, api, waitForRuns, type ServiceApi } from './rebuild.js';
 import { ratio } from './stats.js';
 

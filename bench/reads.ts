@@ -26,7 +26,7 @@ export interface LoadOptions {
 }
 
 /**
- * The read mix (issue 5 §4), a third each: volume-by-period over the last 30 days (day window),
+ * The read mix, a third each: volume-by-period over the last 30 days (day window),
  * volume-by-period over the last 365 days by week broken down by source, and top-entities over
  * the last 30 days, three pages of 20. Every connection cycles through the list.
  */

@@ -4,7 +4,7 @@ import pg from 'pg';
 import type { EntityManager } from 'typeorm';
 import { WINDOW_NAMES, type WindowName } from '../src/database/entities/index.js';
 import { bucketRange } from '../src/snapshots/bucket-range.js';
-import { REPORT_SLUGS, type ReportSlug } from '../src/snapshots/report-dimensions.js';
+import { REPORT_SLUGS, type ReportSlug } from '../src/snapshots/report-catalog.js';
 import { SNAPSHOTS_CHANNEL } from '../src/snapshots/snapshot-changes.js';
 import { SnapshotsRepository } from '../src/snapshots/snapshots.repository.js';
 import { median } from './stats.js';
@@ -222,7 +222,7 @@ export async function waitForRuns(
   return perRun;
 }
 
-/** Rebuild phase (issue 5 §3): the 6 full-year scopes both ways, then the incremental case. */
+/** Rebuild phase: the 6 full-year scopes both ways, then the incremental case. */
 export async function rebuildPhase(
   dbUrl: string,
   service: ServiceApi,

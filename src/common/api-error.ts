@@ -1,7 +1,7 @@
 import { HttpStatus } from '@nestjs/common';
 import type { Problem } from './input-rules.js';
 
-/** The error codes of SPEC §4 with their HTTP status. */
+/** The error codes of the API envelope with their HTTP status. */
 export const ERROR_STATUS = {
   invalid_request: HttpStatus.BAD_REQUEST,
   unauthorized: HttpStatus.UNAUTHORIZED,

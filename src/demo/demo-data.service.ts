@@ -7,7 +7,7 @@ import { WINDOW_NAMES } from '../database/entities/index.js';
 import { withAdvisoryLock } from '../database/migrate.js';
 import { RecomputeService } from '../recompute/recompute.service.js';
 import { addDays, formatDay } from '../snapshots/bucket-range.js';
-import { REPORT_SLUGS } from '../snapshots/report-dimensions.js';
+import { REPORT_SLUGS } from '../snapshots/report-catalog.js';
 import { DemoDataRepository } from './demo-data.repository.js';
 
 export const DEMO_EVENT_COUNT = 25_000;

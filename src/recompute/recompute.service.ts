@@ -7,7 +7,7 @@ import { appConfig, type AppConfig } from '../config/app.config.js';
 import type { RecomputeRun } from '../database/entities/index.js';
 import { eventsRetentionStart, retentionProblem } from '../freshness/retention.js';
 import { formatDay } from '../snapshots/bucket-range.js';
-import { isReportSlug } from '../snapshots/report-dimensions.js';
+import { isReportSlug } from '../snapshots/report-catalog.js';
 import { RecomputeExecutor } from './executor/recompute-executor.js';
 import { HeldRuns } from './held-runs.js';
 import {

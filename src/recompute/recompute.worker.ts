@@ -18,7 +18,7 @@ const MAX_POLL_MS = 5000;
 const ORPHAN_BATCH = 25;
 
 /**
- * The recompute worker of one instance (SPEC §5, "no run is ever stuck"):
+ * The recompute worker of one instance (no run is ever stuck):
  *
  * - heartbeat: renews the lease of every run this process holds (queued or claimed), every
  *   third of the lease;

@@ -8,7 +8,7 @@ import { appConfig, type AppConfig } from '../config/app.config.js';
 import { transactionOpenedWith } from '../database/migrate.js';
 import type { RecomputeRun, RunSummary } from '../database/entities/index.js';
 import { bucketRange } from '../snapshots/bucket-range.js';
-import { isReportSlug } from '../snapshots/report-dimensions.js';
+import { isReportSlug } from '../snapshots/report-catalog.js';
 import { SnapshotChanges } from '../snapshots/snapshot-changes.js';
 import { SnapshotsRepository } from '../snapshots/snapshots.repository.js';
 import { HeldRuns } from './held-runs.js';

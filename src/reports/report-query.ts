@@ -11,16 +11,15 @@ import {
   type Problem,
 } from '../common/input-rules.js';
 import { MAX_OFFSET } from '../common/pagination.query.js';
-import type { WindowName } from '../database/entities/index.js';
+import { EVENT_STATUSES, type WindowName } from '../database/entities/index.js';
 import { addDays } from '../snapshots/bucket-range.js';
-import type { ReportSlug } from '../snapshots/report-dimensions.js';
 import {
   FILTER_PARAMETERS,
-  REPORT_SHAPES,
-  STATUS_VALUES,
+  REPORT_CATALOG,
   type FilterParameter,
+  type ReportSlug,
   type RowLayout,
-} from './report-shapes.js';
+} from '../snapshots/report-catalog.js';
 
 /**
  * Query-string rules for the report endpoints, as pure functions (unit-tested beside this file).
@@ -209,13 +208,13 @@ export interface RunQuery extends DateRange {
 }
 
 function filterValues(parameter: FilterParameter, rules: RunRules): readonly string[] {
-  return parameter === 'status' ? STATUS_VALUES : rules.sources;
+  return parameter === 'status' ? EVENT_STATUSES : rules.sources;
 }
 
 /** `GET /reports/{slug}/run`: every parameter rule of a run, for the report in `rules`. */
 export function parseRunQuery(raw: RawQuery, rules: RunRules): RunQuery {
   const reader = new QueryReader(raw);
-  const shape = REPORT_SHAPES[rules.slug];
+  const shape = REPORT_CATALOG[rules.slug];
 
   const unsupported = FILTER_PARAMETERS.filter(
     (name) => reader.has(name) && !shape.filters.includes(name),

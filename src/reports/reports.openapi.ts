@@ -17,12 +17,34 @@ import {
   RUN_LIMIT,
   SORT_ORDERS,
 } from './report-query.js';
-import { BREAKDOWN_NAMES } from './report-shapes.js';
+import {
+  BREAKDOWN_NAMES,
+  REPORT_CATALOG,
+  type FilterParameter,
+} from '../snapshots/report-catalog.js';
 
 /**
  * OpenAPI for the report routes. They read the raw query string (see report-query.ts), so every
  * parameter is described here by hand, with the same bounds and defaults the parser applies.
  */
+
+/** `volume-by-period: \`period\` (default) or \`source\`; …`, from the catalog. */
+const BREAKDOWNS_BY_REPORT = Object.entries(REPORT_CATALOG)
+  .map(([slug, report]) => {
+    const names = Object.entries(report.breakdowns).map(([name, layout]) =>
+      layout === report.defaultLayout ? `\`${name}\` (default)` : `\`${name}\``,
+    );
+    return `${slug}: ${names.length > 0 ? names.join(' or ') : 'none'}`;
+  })
+  .join('; ');
+
+/** The reports that accept `filter`, from the catalog. */
+function reportsFilteredBy(filter: FilterParameter): string {
+  const slugs = Object.entries(REPORT_CATALOG).filter(([, report]) =>
+    report.filters.includes(filter),
+  );
+  return slugs.map(([slug]) => slug).join(' and ');
+}
 
 const offsetQuery = ApiQuery({
   name: 'offset',
@@ -96,22 +118,21 @@ export function ApiRunQuery() {
       name: 'breakdown',
       required: false,
       description:
-        'Row grouping. volume-by-period: `period` (default) or `source`; status-counts: ' +
-        '`status` (default) or `period`; top-entities: none. Any other value is a 400 that ' +
-        'lists what the report supports.',
+        `Row grouping. ${BREAKDOWNS_BY_REPORT}. Any other value is a 400 that lists what the ` +
+        'report supports.',
       schema: { type: 'string', enum: BREAKDOWN_NAMES },
     }),
     ApiQuery({
       name: 'source',
       required: false,
-      description: 'volume-by-period only: count only this event source (a slug).',
+      description: `${reportsFilteredBy('source')} only: count only this event source (a slug).`,
       schema: { type: 'string' },
       example: 'stripe',
     }),
     ApiQuery({
       name: 'status',
       required: false,
-      description: 'status-counts only: count only this status.',
+      description: `${reportsFilteredBy('status')} only: count only this status.`,
       schema: { type: 'string', enum: [...EVENT_STATUSES] },
     }),
     ApiQuery({

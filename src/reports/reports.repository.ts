@@ -2,9 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { WindowName } from '../database/entities/index.js';
-import { EVENT_COUNT, REPORT_DIMENSIONS, type ReportSlug } from '../snapshots/report-dimensions.js';
+import {
+  EVENT_COUNT,
+  REPORT_CATALOG,
+  type ReportSlug,
+  type RowLayout,
+} from '../snapshots/report-catalog.js';
 import type { CatalogQuery, RunQuery } from './report-query.js';
-import type { RowLayout } from './report-shapes.js';
 
 /** A report definition as the API shows it (before the code-defined breakdowns are added). */
 export interface DefinitionRow {
@@ -130,7 +134,7 @@ export class ReportsRepository {
    * [date_from, date_to]. Served by metric_snapshots_report_read_idx (index-only scan).
    */
   async runReport(slug: ReportSlug, query: RunQuery): Promise<Page<ReportRow>> {
-    const dimension = REPORT_DIMENSIONS[slug].key;
+    const dimension = REPORT_CATALOG[slug].dimension.key;
     const sql = layoutSql(query.layout, dimension);
     const params: unknown[] = [
       slug,

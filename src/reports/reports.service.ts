@@ -5,7 +5,7 @@ import { isPrintable } from '../common/input-rules.js';
 import { Enveloped } from '../common/envelope.js';
 import { appConfig, type AppConfig } from '../config/app.config.js';
 import { addDays, formatDay } from '../snapshots/bucket-range.js';
-import { isReportSlug } from '../snapshots/report-dimensions.js';
+import { isReportSlug, REPORT_CATALOG } from '../snapshots/report-catalog.js';
 import { type ReportDefinitionDto } from './dto/report-definition.dto.js';
 import { SOURCE_SYSTEM, type ReportRunDto } from './dto/report-run.dto.js';
 import {
@@ -22,7 +22,6 @@ import {
   type RawQuery,
   type RunQuery,
 } from './report-query.js';
-import { REPORT_SHAPES } from './report-shapes.js';
 import { ReportsRepository, type DefinitionRow } from './reports.repository.js';
 import { RunnableReports, type RunnableReport } from './runnable-reports.js';
 
@@ -52,7 +51,7 @@ function notFound(slug: string): ApiError {
 }
 
 function toDefinition(row: DefinitionRow): ReportDefinitionDto {
-  const shape = isReportSlug(row.slug) ? REPORT_SHAPES[row.slug] : undefined;
+  const shape = isReportSlug(row.slug) ? REPORT_CATALOG[row.slug] : undefined;
   return { ...row, supported_breakdowns: shape ? Object.keys(shape.breakdowns) : [] };
 }
 

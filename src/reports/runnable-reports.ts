@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { WindowName } from '../database/entities/index.js';
-import { isReportSlug, type ReportSlug } from '../snapshots/report-dimensions.js';
+import { isReportSlug, type ReportSlug } from '../snapshots/report-catalog.js';
 import { ReportsRepository } from './reports.repository.js';
 
 /** What a run needs from `report_definitions`, `aggregate_windows` and `event_sources`. */

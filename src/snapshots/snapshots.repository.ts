@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { WindowName } from '../database/entities/index.js';
 import type { ChangeNoticeToSend } from './snapshot-changes.js';
-import { EVENT_COUNT, REPORT_DIMENSIONS, type ReportSlug } from './report-dimensions.js';
+import { EVENT_COUNT, REPORT_CATALOG, type ReportSlug } from './report-catalog.js';
 
 export interface RebuildScope {
   reportSlug: ReportSlug;
@@ -39,7 +39,7 @@ export class SnapshotsRepository {
     manager: EntityManager,
     scope: RebuildScope,
   ): Promise<{ count: number; snapshot: string }> {
-    const dimension = REPORT_DIMENSIONS[scope.reportSlug];
+    const { dimension } = REPORT_CATALOG[scope.reportSlug];
     const [{ count, snapshot }] = await manager.query(
       `WITH inserted AS (
          INSERT INTO metric_snapshots

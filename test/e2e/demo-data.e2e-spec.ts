@@ -14,7 +14,7 @@ const DIMENSION_SQL: Record<string, string> = {
   'top-entities': 'e.entity_id',
 };
 
-/** SPEC §6 computed in the test, independently of the SQL that generated the data. */
+/** The demo data's rules computed in the test, independently of the SQL that generated it. */
 function expectedEvent(i: number) {
   return {
     external_ref: `evt-${i}`,
@@ -61,7 +61,7 @@ async function snapshotsAndTruth(db: TestDatabase, report: string, window: strin
   return { snapshots: snapshots.rows, truth: truth.rows };
 }
 
-describe('demo data (SPEC §6)', () => {
+describe('demo data', () => {
   const ctx = useTestDatabase('demo');
 
   it('has 25,000 events with the source, status and entity mix of the formula', async () => {
@@ -181,7 +181,7 @@ describe('seeding again', () => {
 
   it('resets the demo tables and loads them again with force', async () => {
     const before = await state();
-    // The demo data is relative to the hour it was seeded in (SPEC §6), so reseed at that hour:
+    // The demo data is relative to the hour it was seeded in, so reseed at that hour:
     // a reseed in another hour may legitimately shift events across day and week buckets.
     // Event 360 is the one with no offset, so the newest event marks the template's hour.
     const { rows: anchor } = await ctx.db.sql.query(

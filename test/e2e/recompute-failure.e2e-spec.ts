@@ -8,7 +8,7 @@ import {
   waitForStatus,
 } from '../support/recompute.js';
 
-/** A failed rebuild changes nothing (SPEC §5): the demo snapshots stay byte-identical. */
+/** A failed rebuild changes nothing: the demo snapshots stay byte-identical. */
 describe('a rebuild that fails inside its transaction', () => {
   const ctx = useTestApp('demo');
   let range: { date_from: string; date_to: string };

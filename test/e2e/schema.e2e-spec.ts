@@ -2,11 +2,12 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { useTestDatabase } from '../support/context.js';
 import type { TestDatabase } from '../support/database.js';
+import { REPORT_CATALOG } from '../../src/snapshots/report-catalog.js';
 import { startApp } from '../support/app.js';
 
 const run = promisify(execFile);
 
-/** SPEC §3, column by column: name → PostgreSQL type. */
+/** The data model, column by column: name → PostgreSQL type. */
 const EXPECTED_COLUMNS: Record<string, Record<string, string>> = {
   event_sources: {
     id: 'bigint',
@@ -112,7 +113,7 @@ describe('schema and reference data, migrated at start-up on an empty database',
   });
 
   it.each(Object.keys(EXPECTED_COLUMNS))(
-    '%s has the columns and types of SPEC §3',
+    '%s has the columns and types of the data model',
     async (table) => {
       expect(await columns(ctx.db, table)).toEqual(
         expect.objectContaining(EXPECTED_COLUMNS[table]),
@@ -177,7 +178,7 @@ describe('schema and reference data, migrated at start-up on an empty database',
     expect(rows).toEqual([{ confdeltype: 'n' }]); // ON DELETE SET NULL
   });
 
-  it('holds the reference data of SPEC §3', async () => {
+  it('holds the reference data of the product', async () => {
     const reports = await ctx.db.sql.query(
       `SELECT slug, name, cache_ttl_seconds, default_window, is_public, supported_filters
          FROM report_definitions ORDER BY slug`,
@@ -236,6 +237,41 @@ describe('schema and reference data, migrated at start-up on an empty database',
       { slug: 'paypal', provider_name: 'PayPal', is_active: true },
       { slug: 'stripe', provider_name: 'Stripe', is_active: true },
     ]);
+  });
+
+  it('agrees with the report catalog the code declares', async () => {
+    const reports = await ctx.db.sql.query(
+      `SELECT slug, name, description, cache_ttl_seconds, default_window, is_public,
+              supported_filters
+         FROM report_definitions ORDER BY slug COLLATE "C"`,
+    );
+    const declared = Object.entries(REPORT_CATALOG).sort(([a], [b]) => (a < b ? -1 : 1));
+    expect(reports.rows).toEqual(
+      declared.map(([slug, report]) => ({
+        slug,
+        name: report.name,
+        description: report.description,
+        cache_ttl_seconds: report.cacheTtlSeconds,
+        default_window: report.defaultWindow,
+        is_public: true,
+        supported_filters: report.filters,
+      })),
+    );
+    const windows = await ctx.db.sql.query(
+      `SELECT report_slug, window_name, retention_days, refresh_interval_minutes, is_default
+         FROM aggregate_windows ORDER BY report_slug COLLATE "C", window_name`,
+    );
+    expect(windows.rows).toEqual(
+      declared.flatMap(([slug, report]) =>
+        Object.entries(report.windows).map(([window, rule]) => ({
+          report_slug: slug,
+          window_name: window,
+          retention_days: rule.retentionDays,
+          refresh_interval_minutes: rule.refreshIntervalMinutes,
+          is_default: window === report.defaultWindow,
+        })),
+      ),
+    );
   });
 
   it('changes nothing when the service starts again', async () => {

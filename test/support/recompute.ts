@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MANAGEMENT_KEY } from './app.js';
+import { dimensionOf } from './reports.js';
 import type {
   RecomputeExecutor,
   RecomputeTask,
@@ -110,12 +111,6 @@ export async function dumpSnapshots(sql: pg.Pool): Promise<string> {
   return rows[0].dump;
 }
 
-const DIMENSION_SQL: Record<string, string> = {
-  'volume-by-period': 's.slug',
-  'status-counts': 'e.status',
-  'top-entities': 'e.entity_id',
-};
-
 /**
  * SQL truth: the snapshot rows (bucket, value, count) a report/window should hold for the
  * buckets from `start` (inclusive) to `end` (exclusive), computed straight from the events.
@@ -127,7 +122,7 @@ export async function expectedRows(
   start: string,
   end: string,
 ): Promise<string[]> {
-  const dimension = DIMENSION_SQL[report];
+  const dimension = dimensionOf(report).sql;
   const { rows } = await sql.query(
     `SELECT to_char(date_trunc($1, e.occurred_at, 'UTC') AT TIME ZONE 'UTC', 'YYYY-MM-DD')
             || ' ' || ${dimension} || ' ' || count(*) AS line

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { isReportSlug, REPORT_CATALOG } from '../../src/snapshots/report-catalog.js';
 import type { TestApp } from './app.js';
 
 export type Row = Record<string, string | number>;
@@ -13,12 +14,23 @@ export function addDays(day: string, days: number): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }
 
-/** What each report counts by, written here from SPEC §3, not taken from the service. */
-const DIMENSION: Record<string, { sql: string; column: string }> = {
-  'volume-by-period': { sql: 's.slug', column: 'source' },
-  'status-counts': { sql: 'e.status', column: 'status' },
-  'top-entities': { sql: 'e.entity_id', column: 'entity_id' },
+/**
+ * The value of each dimension over `analytics_events e JOIN event_sources s`, written here from
+ * the product's rules and not taken from the service: the truth queries of the tests must not
+ * reuse the SQL they check. Which report counts by which dimension comes from the catalog.
+ */
+const DIMENSION_VALUE_SQL: Record<string, string> = {
+  source: 's.slug',
+  status: 'e.status',
+  entity_id: 'e.entity_id',
 };
+
+/** The dimension a report counts by: its key (the row property) and the truth SQL of its value. */
+export function dimensionOf(slug: string): { key: string; sql: string } {
+  if (!isReportSlug(slug)) throw new Error(`not a report: ${slug}`);
+  const { key } = REPORT_CATALOG[slug].dimension;
+  return { key, sql: DIMENSION_VALUE_SQL[key] };
+}
 
 export interface TruthQuery {
   slug: string;
@@ -31,22 +43,22 @@ export interface TruthQuery {
 }
 
 /**
- * The rows of SPEC §4's table computed straight from `analytics_events`: buckets are
+ * The rows of a report run computed straight from `analytics_events`: buckets are
  * `date_trunc(window, occurred_at, 'UTC')`, a bucket is in range when its UTC start date lies
  * in [dateFrom, dateTo], text is ordered byte-wise.
  */
 export async function truth(sql: pg.Pool, query: TruthQuery): Promise<Row[]> {
-  const dimension = DIMENSION[query.slug];
+  const dimension = dimensionOf(query.slug);
   const bucketDate = `to_char(bucket AT TIME ZONE 'UTC', 'YYYY-MM-DD')`;
   const shape = {
     period: { select: `${bucketDate} AS bucket_date`, group: 'bucket', order: 'bucket' },
     period_dimension: {
-      select: `${bucketDate} AS bucket_date, value AS ${dimension.column}`,
+      select: `${bucketDate} AS bucket_date, value AS ${dimension.key}`,
       group: 'bucket, value',
       order: 'bucket, value COLLATE "C"',
     },
     dimension: {
-      select: `value AS ${dimension.column}`,
+      select: `value AS ${dimension.key}`,
       group: 'value',
       order: 'count(*) DESC, value COLLATE "C"',
     },

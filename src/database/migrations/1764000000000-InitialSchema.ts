@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** The seven tables of SPEC §3 with their constraints and indexes. */
+/** The seven tables of the data model with their constraints and indexes. */
 export class InitialSchema1764000000000 implements MigrationInterface {
   name = 'InitialSchema1764000000000';
 

@@ -1,8 +1,14 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Reference data of SPEC §3: three report definitions, their six aggregate
- * windows and three event sources. Idempotent: existing rows are left alone.
+ * Reference data: three report definitions, their six aggregate windows and three event
+ * sources. Idempotent: existing rows are left alone.
+ *
+ * The report rows are the declaration of `REPORT_CATALOG` (src/snapshots/report-catalog.ts) as
+ * it was when they shipped, written out here rather than imported: a migration is history and
+ * must insert the same rows whatever the code becomes. test/e2e/schema.e2e-spec.ts checks that a
+ * migrated database agrees with the catalog; a later change of the catalog comes with a new
+ * migration that updates these rows.
  */
 export class ReferenceData1764000000001 implements MigrationInterface {
   name = 'ReferenceData1764000000001';

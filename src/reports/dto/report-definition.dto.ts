@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { WINDOW_NAMES, type WindowName } from '../../database/entities/index.js';
-import { BREAKDOWN_NAMES } from '../report-shapes.js';
+import { BREAKDOWN_NAMES } from '../../snapshots/report-catalog.js';
 
 /** A public report definition (`report_definitions` + its `aggregate_windows`). */
 export class ReportDefinitionDto {

@@ -1,7 +1,7 @@
 import { ApiProperty, type SchemaObject } from '@nestjs/swagger';
 import { PaginationDto } from '../../common/openapi.js';
 import { EVENT_STATUSES, WINDOW_NAMES, type WindowName } from '../../database/entities/index.js';
-import { REPORT_SLUGS } from '../../snapshots/report-dimensions.js';
+import { REPORT_SLUGS } from '../../snapshots/report-catalog.js';
 
 const BUCKET_DATE: SchemaObject = {
   type: 'string',
@@ -33,7 +33,7 @@ function rowSchema(
   };
 }
 
-/** The row shapes of SPEC §4's table; which one a run returns depends on report and breakdown. */
+/** The row shapes of a run; which one a run returns depends on report and breakdown. */
 export const ROW_SCHEMAS: SchemaObject[] = [
   rowSchema('PeriodRow', 'volume-by-period, breakdown omitted or `period`: by bucket_date.', {
     bucket_date: BUCKET_DATE,

@@ -27,18 +27,18 @@ export function processMemory(pid: number): ProcessMemory | undefined {
   return { rss_mb: round(rss), hwm_mb: round(Number.isFinite(hwm) ? hwm : rss) };
 }
 
-/** Samples a process's RSS every `intervalMs` while load runs; `stop()` returns the peak. */
+/** How often RssSampler reads a process's memory. */
+const SAMPLE_MS = 100;
+
+/** Samples a process's RSS every SAMPLE_MS while load runs; `stop()` returns the peak. */
 export class RssSampler {
   private peak = 0;
   private samples = 0;
   private readonly timer: NodeJS.Timeout;
 
-  constructor(
-    private readonly pid: number,
-    intervalMs = 100,
-  ) {
+  constructor(private readonly pid: number) {
     this.sample();
-    this.timer = setInterval(() => this.sample(), intervalMs);
+    this.timer = setInterval(() => this.sample(), SAMPLE_MS);
   }
 
   private sample(): void {

@@ -36,8 +36,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** How long a server may take to answer its readiness path. */
+const READY_TIMEOUT_MS = 60_000;
+
 /**
- * Starts `node <script>` on a free port and waits until `readyPath` answers 200.
+ * Starts `node <script>` on a free port and waits (at most READY_TIMEOUT_MS) until `readyPath`
+ * answers 200.
  * (The service logs its address only at LOG_LEVEL=log; polling works at any level.)
  */
 export async function startServer(
@@ -45,7 +49,6 @@ export async function startServer(
   script: string,
   env: Record<string, string>,
   readyPath: string,
-  timeoutMs = 60_000,
 ): Promise<Server> {
   const port = await freePort();
   const child = spawn(process.execPath, [script], {
@@ -59,7 +62,7 @@ export async function startServer(
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   void exited.then(() => running.delete(child));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`${name} exited before it was ready:\n${output}`);
@@ -73,7 +76,7 @@ export async function startServer(
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`${name} was not ready within ${timeoutMs} ms:\n${output}`);
+      throw new Error(`${name} was not ready within ${READY_TIMEOUT_MS} ms:\n${output}`);
     }
     await sleep(100);
   }

@@ -18,10 +18,6 @@ export class DatabaseServer implements OnApplicationShutdown {
     private readonly moduleRef: ModuleRef,
   ) {}
 
-  get isEmbedded(): boolean {
-    return this.embedded !== undefined;
-  }
-
   static async start(config: AppConfig, moduleRef: ModuleRef): Promise<DatabaseServer> {
     if (config.databaseUrl) return new DatabaseServer(config.databaseUrl, undefined, moduleRef);
     const embedded = await startEmbeddedPostgres({

@@ -75,17 +75,11 @@ export async function startApp(
     async () => {
       let builder = Test.createTestingModule({ imports: [AppModule] });
       for (const override of options.overrides ?? []) {
-        const { provide, ...rest } = override as { provide: unknown } & Record<string, unknown>;
-        const chain = builder.overrideProvider(provide);
+        const chain = builder.overrideProvider(override.provide);
         builder =
-          'useValue' in rest
-            ? chain.useValue(rest.useValue)
-            : 'useClass' in rest
-              ? chain.useClass(rest.useClass as never)
-              : chain.useFactory({
-                  factory: rest.useFactory as never,
-                  inject: (rest.inject as never) ?? [],
-                });
+          'useValue' in override
+            ? chain.useValue(override.useValue)
+            : chain.useClass(override.useClass);
       }
       const moduleRef = await builder.compile({ abortOnError: false } as never);
       const nest = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), {

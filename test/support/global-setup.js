@@ -3,14 +3,11 @@ import { mkdtemp } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-// Jest loads global setup outside its module mapper, so it uses the compiled launcher
+// Jest loads global setup outside its module mapper, so it imports the compiled code
 // (`npm test` builds first).
 import { startEmbeddedPostgres } from '../../dist/src/database/embedded-postgres.js';
 
-/**
- * One PostgreSQL server for the whole run: the one DATABASE_URL names, or a fresh embedded
- * server (what a newcomer has). Each test file then gets its own database on it.
- */
+/** Whether a process with this id is running (on this host). */
 function isAlive(pid) {
   try {
     process.kill(pid, 0);
@@ -20,6 +17,10 @@ function isAlive(pid) {
   }
 }
 
+/**
+ * One PostgreSQL server for the whole run: the one DATABASE_URL names, or a fresh embedded
+ * server (what a newcomer has). Each test file then gets its own database on it.
+ */
 export default async function globalSetup() {
   let adminUrl;
   if (process.env.DATABASE_URL) {

@@ -22,12 +22,14 @@ export function runBody(overrides: Record<string, unknown> = {}): Record<string,
   };
 }
 
+/** How often `waitFor` probes. */
+const POLL_MS = 100;
+
 /** Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs`. */
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined>,
   timeoutMs = 30_000,
-  everyMs = 100,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -41,7 +43,7 @@ export async function waitFor<T>(
     if (Date.now() > deadline) {
       throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     }
-    await sleep(everyMs);
+    await sleep(POLL_MS);
   }
 }
 
@@ -88,7 +90,6 @@ export async function insertEvents(
   count: number,
   from: string,
   to: string,
-  prefix = 'e2e',
 ): Promise<void> {
   await sql.query(
     `INSERT INTO analytics_events
@@ -98,7 +99,7 @@ export async function insertEvents(
             $2::timestamptz + (($3::timestamptz - $2::timestamptz) * ((i - 1)::float8 / $1))
        FROM generate_series(1, $1::int) AS i
        JOIN event_sources src ON src.slug = (ARRAY['stripe','adyen','paypal'])[i % 3 + 1]`,
-    [count, from, to, `${prefix}-${Math.random().toString(36).slice(2, 8)}`],
+    [count, from, to, `e2e-${Math.random().toString(36).slice(2, 8)}`],
   );
 }
 

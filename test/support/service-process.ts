@@ -30,11 +30,11 @@ export function runService(env: Record<string, string>, timeoutMs = 30_000) {
   return { child, exited, output: () => output };
 }
 
+/** How long the built service may take to start listening. */
+const START_TIMEOUT_MS = 60_000;
+
 /** Starts the built service (`dist/src/main.js`) and waits until it listens. */
-export async function startService(
-  env: Record<string, string>,
-  timeoutMs = 60_000,
-): Promise<ServiceProcess> {
+export async function startService(env: Record<string, string>): Promise<ServiceProcess> {
   const run = runService(env, 10 * 60_000);
   const url = await new Promise<string>((resolve, reject) => {
     // A service that did not start in time is killed, so it cannot hold on to its data
@@ -42,7 +42,7 @@ export async function startService(
     const deadline = setTimeout(() => {
       run.child.kill('SIGKILL');
       reject(new Error(`service did not start:\n${run.output()}`));
-    }, timeoutMs);
+    }, START_TIMEOUT_MS);
     const check = () => {
       const match = /Tally listening on (http:\/\/[^\s]+?) \(/.exec(run.output());
       if (match) {

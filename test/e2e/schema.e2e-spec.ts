@@ -2,6 +2,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { useTestDatabase } from '../support/context.js';
 import type { TestDatabase } from '../support/database.js';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../../src/database/data-source-options.js';
 import { REPORT_CATALOG } from '../../src/snapshots/report-catalog.js';
 import { startApp } from '../support/app.js';
 
@@ -237,6 +239,17 @@ describe('schema and reference data, migrated at start-up on an empty database',
       { slug: 'paypal', provider_name: 'PayPal', is_active: true },
       { slug: 'stripe', provider_name: 'Stripe', is_active: true },
     ]);
+  });
+
+  it('matches the entities: TypeORM proposes no schema change after the migrations', async () => {
+    const dataSource = new DataSource({ ...dataSourceOptions(ctx.db.url, 1), logging: false });
+    await dataSource.initialize();
+    try {
+      const { upQueries } = await dataSource.driver.createSchemaBuilder().log();
+      expect(upQueries.map((query) => query.query)).toEqual([]);
+    } finally {
+      await dataSource.destroy();
+    }
   });
 
   it('agrees with the report catalog the code declares', async () => {

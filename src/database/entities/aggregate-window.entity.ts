@@ -23,7 +23,10 @@ export class AggregateWindow {
   reportSlug: string;
 
   @ManyToOne(() => ReportDefinition, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'report_slug' })
+  @JoinColumn({
+    name: 'report_slug',
+    foreignKeyConstraintName: 'aggregate_windows_report_slug_fkey',
+  })
   report: Relation<ReportDefinition>;
 
   @Column({ name: 'window_name', type: 'text' })

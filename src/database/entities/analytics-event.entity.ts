@@ -30,7 +30,7 @@ export class AnalyticsEvent {
   sourceId: string;
 
   @ManyToOne(() => EventSource, { onDelete: 'RESTRICT' })
-  @JoinColumn({ name: 'source_id' })
+  @JoinColumn({ name: 'source_id', foreignKeyConstraintName: 'analytics_events_source_id_fkey' })
   source: Relation<EventSource>;
 
   @Column({ name: 'external_ref', type: 'text', unique: true })
@@ -51,7 +51,7 @@ export class AnalyticsEvent {
   @Column({ name: 'occurred_at', type: 'timestamptz' })
   occurredAt: Date;
 
-  @Column({ type: 'jsonb', default: () => `'{}'::jsonb` })
+  @Column({ type: 'jsonb', default: {} })
   payload: Record<string, unknown>;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })

@@ -20,7 +20,7 @@ export class AuditEntry {
   @Column({ name: 'resource_id', type: 'text', nullable: true })
   resourceId: string | null;
 
-  @Column({ type: 'jsonb', default: () => `'{}'::jsonb` })
+  @Column({ type: 'jsonb', default: {} })
   metadata: Record<string, unknown>;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })

@@ -34,7 +34,10 @@ export class MetricSnapshot {
   reportSlug: string;
 
   @ManyToOne(() => ReportDefinition, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'report_slug' })
+  @JoinColumn({
+    name: 'report_slug',
+    foreignKeyConstraintName: 'metric_snapshots_report_slug_fkey',
+  })
   report: Relation<ReportDefinition>;
 
   @Column({ name: 'window_name', type: 'text' })
@@ -62,6 +65,6 @@ export class MetricSnapshot {
   runId: string | null;
 
   @ManyToOne(() => RecomputeRun, { onDelete: 'SET NULL', nullable: true })
-  @JoinColumn({ name: 'run_id' })
+  @JoinColumn({ name: 'run_id', foreignKeyConstraintName: 'metric_snapshots_run_id_fkey' })
   run: Relation<RecomputeRun> | null;
 }

@@ -1,5 +1,14 @@
-import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import type { WindowName } from './report-definition.entity.js';
+import {
+  Check,
+  Column,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+  type Relation,
+} from 'typeorm';
+import { ReportDefinition, type WindowName } from './report-definition.entity.js';
 
 export const RUN_STATUSES = ['pending', 'running', 'completed', 'failed'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -26,6 +35,10 @@ export class RecomputeRun {
 
   @Column({ name: 'report_slug', type: 'text' })
   reportSlug: string;
+
+  @ManyToOne(() => ReportDefinition, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'report_slug', foreignKeyConstraintName: 'recompute_runs_report_slug_fkey' })
+  report: Relation<ReportDefinition>;
 
   @Column({ name: 'window_name', type: 'text' })
   windowName: WindowName;

@@ -25,7 +25,7 @@ export class ReportDefinition {
   @Column({ name: 'is_public', type: 'boolean', default: true })
   isPublic: boolean;
 
-  @Column({ name: 'supported_filters', type: 'jsonb', default: () => `'[]'::jsonb` })
+  @Column({ name: 'supported_filters', type: 'jsonb', default: [] })
   supportedFilters: string[];
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })

@@ -88,7 +88,11 @@ export function ApiJsonBodyErrors(limit: number = REQUEST_BODY_LIMIT, limitNote 
     ),
     ApiErrorExamples(
       'invalid_request',
-      { notJson: { message: BODY_MESSAGES.notJson }, charset: { message: BODY_MESSAGES.charset } },
+      {
+        notJson: { message: BODY_MESSAGES.notJson },
+        charset: { message: BODY_MESSAGES.charset },
+        compressed: { message: BODY_MESSAGES.encoded },
+      },
       'invalid_request: the body is not JSON in UTF-8',
       415,
     ),

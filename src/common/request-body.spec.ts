@@ -25,7 +25,7 @@ describe('request bodies', () => {
 
   it('parses UTF-8 JSON, and an empty body as no body', () => {
     const parse = (text: string, type = 'application/json') =>
-      parseJsonBody(type, Buffer.from(text));
+      parseJsonBody({ 'content-type': type }, Buffer.from(text));
     expect(parse('{"a":[1,{"b":"ü"}]}')).toEqual({ a: [1, { b: 'ü' }] });
     expect(parse('\ufeff{"a":1}')).toEqual({ a: 1 });
     expect(parse('null')).toBeNull();
@@ -37,13 +37,23 @@ describe('request bodies', () => {
 
   it('refuses every broken body with its own message', () => {
     const parse =
-      (body: string | Buffer, type = 'application/json') =>
+      (body: string | Buffer, type = 'application/json', encoding?: string) =>
       () =>
-        parseJsonBody(type, typeof body === 'string' ? Buffer.from(body) : body);
+        parseJsonBody(
+          { 'content-type': type, 'content-encoding': encoding },
+          typeof body === 'string' ? Buffer.from(body) : body,
+        );
     expect(refusal(parse('{}', 'application/json; charset=latin1'))).toEqual({
       status: 415,
       message: BODY_MESSAGES.charset,
     });
+    for (const encoding of ['gzip', 'br', 'deflate, gzip']) {
+      expect(refusal(parse('{}', 'application/json', encoding))).toEqual({
+        status: 415,
+        message: BODY_MESSAGES.encoded,
+      });
+    }
+    expect(parseJsonBody({ 'content-encoding': 'identity' }, Buffer.from('{}'))).toEqual({});
     expect(refusal(parse(Buffer.from([0x22, 0xff, 0x22])))).toEqual({
       status: 400,
       message: BODY_MESSAGES.notUtf8,

@@ -25,6 +25,7 @@ export const REQUEST_BODY_LIMIT = 1024 * 1024;
 export const BODY_MESSAGES = {
   notJson: 'request body must be JSON, sent with Content-Type: application/json',
   charset: 'request body must be JSON in UTF-8: the Content-Type charset must be utf-8 or absent',
+  encoded: 'request body must not be compressed: Content-Encoding is not supported',
   notUtf8: 'request body must be valid UTF-8',
   invalidJson: 'request body must be valid JSON',
   tooDeep: `request body must not nest objects and arrays more than ${MAX_JSON_DEPTH} levels deep`,
@@ -75,15 +76,21 @@ function charsetOf(contentType: string | undefined): string | undefined {
   return undefined;
 }
 
+/** The request headers a body is read by. */
+export type BodyHeaders = Pick<FastifyRequest['headers'], 'content-type' | 'content-encoding'>;
+
 /**
- * Parses an `application/json` body: UTF-8, at most MAX_JSON_DEPTH levels deep, valid JSON,
- * without keys that could replace an object's prototype when copied. An empty body is no body.
+ * Parses an `application/json` body: UTF-8, not compressed, at most MAX_JSON_DEPTH levels deep,
+ * valid JSON, without keys that could replace an object's prototype when copied. An empty body
+ * is no body.
  */
-export function parseJsonBody(contentType: string | undefined, body: Buffer): unknown {
-  const charset = charsetOf(contentType);
+export function parseJsonBody(headers: BodyHeaders, body: Buffer): unknown {
+  const charset = charsetOf(headers['content-type']);
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
     throw invalid(BODY_MESSAGES.charset, 415);
   }
+  const encoding = headers['content-encoding']?.trim().toLowerCase();
+  if (encoding && encoding !== 'identity') throw invalid(BODY_MESSAGES.encoded, 415);
   if (body.length === 0) return undefined;
   if (!isUtf8(body)) throw invalid(BODY_MESSAGES.notUtf8);
   let text = body.toString('utf8');
@@ -120,7 +127,7 @@ export function registerBodyParsers(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeAllContentTypeParsers();
   app.useBodyParser('application/json', {}, async (request: FastifyRequest, body: Buffer) =>
-    parseJsonBody(request.headers['content-type'], body),
+    parseJsonBody(request.headers, body),
   );
   // Registered through Nest too, so that Nest adds no default parser of its own at start-up.
   app.useBodyParser('*', {}, async (_request: FastifyRequest, body: Buffer) =>

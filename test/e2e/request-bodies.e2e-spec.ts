@@ -76,6 +76,23 @@ describe('request bodies: JSON only, refused as a whole with a message saying wh
     },
   );
 
+  it.each(['gzip', 'deflate', 'br'])(
+    'answers 415 to a body in Content-Encoding %s',
+    async (encoding) => {
+      const res = await ctx.http
+        .post(RUNS)
+        .set(AUTH)
+        .set('Content-Type', JSON_TYPE)
+        .set('Content-Encoding', encoding)
+        .serialize((raw: unknown) => raw as string)
+        .send(JSON.stringify(valid))
+        .expect(415);
+      expect(res.body).toEqual(
+        refused('request body must not be compressed: Content-Encoding is not supported'),
+      );
+    },
+  );
+
   it.each([
     JSON_TYPE,
     'application/json; charset=utf-8',

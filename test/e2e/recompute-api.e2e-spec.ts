@@ -217,7 +217,8 @@ describe('recompute runs through the management API', () => {
       ['a date-time', body({ date_from: '2026-03-01T00:00:00Z' }), 'date_from'],
       ['a numeric date', body({ date_to: 20260331 }), 'date_to'],
       ['a null date', body({ date_from: null }), 'date_from'],
-      ['a date before 1970', body({ date_from: '1969-12-31', date_to: '1970-01-01' }), 'date_from'],
+      ['a date before 2000', body({ date_from: '1999-12-31', date_to: '2000-01-01' }), 'date_from'],
+      ['a date after 2999', body({ date_from: '2999-12-31', date_to: '3000-01-01' }), 'date_to'],
       ['a year 0 date', body({ date_from: '0000-01-01', date_to: '0000-01-02' }), 'date_from'],
       ['a reversed range', body({ date_from: '2026-03-31', date_to: '2026-03-01' }), 'date_from'],
       [

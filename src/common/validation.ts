@@ -79,6 +79,9 @@ export function createValidationPipe(): ValidationPipe {
   return new StrictValidationPipe(VALIDATION_OPTIONS);
 }
 
+/** The query of a route without parameters: `@Query() _query: NoParameters` refuses any given. */
+export class NoParameters {}
+
 /** A rule of input-rules.ts for one field: why its value is unusable, or undefined. */
 export type Check = (field: string, value: unknown) => string | undefined;
 

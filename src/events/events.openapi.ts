@@ -1,6 +1,11 @@
 import { applyDecorators } from '@nestjs/common';
 import { INGEST_BYTES_PER_EVENT } from '../common/app-setup.js';
-import { ApiErrorExamples, ApiJsonBodyErrors, bodyErrorExamples } from '../common/openapi.js';
+import {
+  ApiErrorExamples,
+  ApiErrors,
+  ApiJsonBodyErrors,
+  bodyErrorExamples,
+} from '../common/openapi.js';
 
 /** Request examples of `POST /events` (they succeed against the demo data when executed). */
 export const INGEST_EXAMPLES = {
@@ -91,6 +96,16 @@ export function ApiListEventsErrors() {
       ),
       badLimit: detail('limit', 'limit must be between 1 and 500'),
     }),
+  );
+}
+
+/** The errors of `GET /sources`, which takes no parameters. */
+export function ApiListSourcesErrors() {
+  return applyDecorators(
+    ApiErrorExamples('invalid_request', {
+      unknownParameter: detail('page', 'page is not a known query parameter (allowed: none)'),
+    }),
+    ApiErrors(),
   );
 }
 

@@ -1,11 +1,16 @@
-import { Body, Controller, Get, Param, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Actor } from '../common/actor.js';
 import { ManagementAuth } from '../common/api-key.guard.js';
 import { ApiEnvelope } from '../common/openapi.js';
+import { NoParameters } from '../common/validation.js';
 import { DEFAULT_ACTOR } from '../recompute/run-scope.js';
 import { CreateSourceDto, SourceDto, UpdateSourceDto } from './dto/source.dto.js';
-import { ApiCreateSourceErrors, ApiUpdateSourceErrors } from './events.openapi.js';
+import {
+  ApiCreateSourceErrors,
+  ApiListSourcesErrors,
+  ApiUpdateSourceErrors,
+} from './events.openapi.js';
 import type { SourceRow } from './sources.repository.js';
 import { SourcesService } from './sources.service.js';
 
@@ -26,7 +31,8 @@ export class SourcesController {
     description: 'Active and inactive; the `source` report filter accepts all of them.',
   })
   @ApiEnvelope(SourceDto, { isArray: true })
-  list(): Promise<SourceRow[]> {
+  @ApiListSourcesErrors()
+  list(@Query() _query: NoParameters): Promise<SourceRow[]> {
     return this.sources.list();
   }
 

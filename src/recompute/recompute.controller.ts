@@ -4,6 +4,7 @@ import { ApiError } from '../common/api-error.js';
 import { Enveloped } from '../common/envelope.js';
 import { ManagementAuth } from '../common/api-key.guard.js';
 import { ApiEnvelope, ApiErrors } from '../common/openapi.js';
+import { NoParameters } from '../common/validation.js';
 import { CreateRecomputationDto } from './dto/create-recomputation.dto.js';
 import { ListRecomputationsQuery } from './dto/list-recomputations.query.js';
 import { RecomputeRunDto, toRunDto } from './dto/recompute-run.dto.js';
@@ -95,7 +96,7 @@ export class RecomputeController {
   @ApiParam({ name: 'id', format: 'uuid', example: '5f0c6f3e-2b7a-4a43-9d51-0a8f3c7e2b19' })
   @ApiEnvelope(RecomputeRunDto)
   @ApiGetRunErrors()
-  async get(@Param('id') id: string): Promise<RecomputeRunDto> {
+  async get(@Param('id') id: string, @Query() _query: NoParameters): Promise<RecomputeRunDto> {
     if (!UUID.test(id)) {
       throw ApiError.problems([{ parameter: 'id', message: 'id must be a UUID' }]);
     }

@@ -2,6 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiErrorExamples, ApiJsonBodyErrors, bodyErrorExamples } from '../common/openapi.js';
 
 const RUN_ID = '5f0c6f3e-2b7a-4a43-9d51-0a8f3c7e2b19';
+const UNKNOWN_PARAMETER = 'window is not a known query parameter (allowed: none)';
 const UNKNOWN_FIELD =
   'priority is not a known field (allowed: report_slug, window, date_from, date_to, requested_by)';
 
@@ -71,6 +72,10 @@ export function ApiGetRunErrors() {
       malformedId: {
         message: 'id must be a UUID',
         details: [{ parameter: 'id', message: 'id must be a UUID' }],
+      },
+      unknownParameter: {
+        message: UNKNOWN_PARAMETER,
+        details: [{ parameter: 'window', message: UNKNOWN_PARAMETER }],
       },
     }),
     ApiErrorExamples('not_found', {

@@ -1,5 +1,6 @@
 import { MAX_ERROR_DETAILS } from '../../src/common/exception.filter.js';
 import { useTestApp } from '../support/context.js';
+import { INGEST_AUTH, newEvent } from '../support/events.js';
 import { AUTH, RUNS_URL as RUNS, runBody } from '../support/recompute.js';
 
 const BODY_FIELDS = 'report_slug, window, date_from, date_to, requested_by';
@@ -17,12 +18,26 @@ const QUERY_ROUTES: [string, Record<string, string>, string][] = [
     {},
     'window, date_from, date_to, breakdown, source, status, limit, offset',
   ],
+  [`${RUNS}/5f0c6f3e-2b7a-4a43-9d51-0a8f3c7e2b19`, AUTH, 'none'],
+  [
+    '/api/v1/events',
+    AUTH,
+    'source, entity_id, status, external_ref, occurred_from, occurred_to, limit, cursor',
+  ],
+  ['/api/v1/sources', {}, 'none'],
 ];
+
+/** A JSON body with `name` as one more key, written as text so that the name is an own key. */
+const withKey = (body: object, name: string) =>
+  `${JSON.stringify(body).slice(0, -1)},${JSON.stringify(name)}:"x"}`;
 
 /**
  * Names that an object lookup would find although nobody declared them: every property of
  * Object.prototype (`constructor`, `__proto__`, `toString`, `hasOwnProperty`…), plus near misses.
  */
+/** `text` as a regular expression matching it literally. */
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 const TRICKY_NAMES = [
   ...Object.getOwnPropertyNames(Object.prototype),
   'prototype',
@@ -46,13 +61,11 @@ describe('the input rules, the same on every route', () => {
       'POST /recomputations with the field %j answers 400 and creates nothing',
       async (name) => {
         const before = await runCount();
-        // Built by JSON text, so that the name is an own key like any other.
-        const raw = `${JSON.stringify(valid).slice(0, -1)},${JSON.stringify(name)}:"x"}`;
         const res = await ctx.http
           .post(RUNS)
           .set(AUTH)
           .set('Content-Type', 'application/json')
-          .send(raw)
+          .send(withKey(valid, name))
           .expect(400);
         const message = `${name} is not a known field (allowed: ${BODY_FIELDS})`;
         expect(res.body).toEqual({
@@ -61,6 +74,46 @@ describe('the input rules, the same on every route', () => {
         expect(await runCount()).toBe(before);
       },
     );
+
+    it('the other JSON bodies refuse each of them too, and store nothing', async () => {
+      const json = { 'Content-Type': 'application/json' };
+      const event = newEvent(1);
+      const bodies: [string, string, Record<string, string>, (name: string) => string][] = [
+        [
+          'post',
+          '/api/v1/sources',
+          AUTH,
+          (name) => withKey({ slug: 'x', provider_name: 'X' }, name),
+        ],
+        ['patch', '/api/v1/sources/stripe', AUTH, (name) => withKey({ provider_name: 'S' }, name)],
+        ['post', '/api/v1/events', INGEST_AUTH, (name) => withKey({ events: [event] }, name)],
+        [
+          'post',
+          '/api/v1/events',
+          INGEST_AUTH,
+          (name) => JSON.stringify({ events: [JSON.parse(withKey(event, name))] }),
+        ],
+      ];
+      for (const name of TRICKY_NAMES.filter((tricky) => tricky !== '__proto__')) {
+        for (const [method, path, auth, body] of bodies) {
+          const request = method === 'post' ? ctx.http.post(path) : ctx.http.patch(path);
+          const res = await request.set({ ...auth, ...json }).send(body(name));
+          expect([path, res.status]).toEqual([path, 400]);
+          expect(res.body.error.details).toEqual([
+            {
+              parameter: expect.stringMatching(new RegExp(`(^|\\.)${escape(name)}$`)),
+              message: expect.stringContaining(' is not a known field (allowed: '),
+            },
+          ]);
+        }
+      }
+      const stored = await ctx.db.sql.query(
+        `SELECT (SELECT count(*)::int FROM analytics_events) AS events,
+                (SELECT count(*)::int FROM event_sources WHERE slug = 'x') AS sources,
+                (SELECT provider_name FROM event_sources WHERE slug = 'stripe') AS stripe`,
+      );
+      expect(stored.rows).toEqual([{ events: 0, sources: 0, stripe: 'Stripe' }]);
+    });
 
     it.each(QUERY_ROUTES)('%s refuses each of them as a query parameter', async (path, auth) => {
       for (const name of TRICKY_NAMES) {
@@ -159,6 +212,24 @@ describe('the input rules, the same on every route', () => {
       for (const [path, auth] of routes) {
         const res = await ctx.http.get(`${path}?${query}`).set(auth);
         expect([path, res.status, res.body.error?.message]).toEqual([path, 400, message]);
+      }
+    });
+
+    it('reads the event listing with the same rules (its limit is 1–500)', async () => {
+      for (const [query, message] of [
+        ['limit=abc', 'limit must be an integer'],
+        ['limit=501', 'limit must be between 1 and 500'],
+        ['limit=1&limit=2', 'limit must be given only once'],
+        ['status=lost', 'status must be one of success, failed, pending'],
+        [`entity_id=${'e'.repeat(129)}`, 'entity_id must be 1–128 characters long'],
+        ['entity_id=a%00b', 'entity_id must contain only printable characters'],
+        [
+          'occurred_from=2026-02-30',
+          'occurred_from must be an RFC 3339 timestamp with an offset (2026-11-28T09:30:00Z) or a day (2026-11-28)',
+        ],
+      ]) {
+        const res = await ctx.http.get(`/api/v1/events?${query}`).set(AUTH);
+        expect([query, res.status, res.body.error?.message]).toEqual([query, 400, message]);
       }
     });
 

@@ -1,5 +1,6 @@
 import { MAX_JSON_DEPTH } from '../../src/common/request-body.js';
 import { useTestApp } from '../support/context.js';
+import { INGEST_AUTH, newEvent } from '../support/events.js';
 import { AUTH, RUNS_URL as RUNS, runBody } from '../support/recompute.js';
 
 const JSON_TYPE = 'application/json';
@@ -176,6 +177,20 @@ describe('request bodies: JSON only, refused as a whole with a message saying wh
     ])('answers 400 to %s, before anything recurses over it', async (_name, raw) => {
       const res = await post(raw, JSON_TYPE).expect(400);
       expect(res.body).toEqual(refused(TOO_DEEP));
+    });
+
+    it('leaves an event payload 60 levels of its own, and refuses one deeper', async () => {
+      const payload = (levels: number) => JSON.parse(objects(levels - 1, '{}'));
+      const batch = (levels: number) =>
+        ctx.http
+          .post('/api/v1/events')
+          .set(INGEST_AUTH)
+          .send({ events: [newEvent(levels, { payload: payload(levels) })] });
+      // body, events, the event, then the payload: 3 levels before the payload's own.
+      const accepted = await batch(MAX_JSON_DEPTH - 3).expect(200);
+      expect(accepted.body.data).toEqual({ accepted: 1, duplicates: 0, conflicts: [] });
+      const refusedBatch = await batch(MAX_JSON_DEPTH - 2).expect(400);
+      expect(refusedBatch.body).toEqual(refused(TOO_DEEP));
     });
 
     it('reads a body exactly MAX_JSON_DEPTH levels deep, and brackets inside strings', async () => {

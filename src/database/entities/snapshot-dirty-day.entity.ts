@@ -19,7 +19,11 @@ export class SnapshotDirtyDay {
 
   @ManyToOne(() => AggregateWindow, { onDelete: 'CASCADE' })
   @JoinColumn([
-    { name: 'report_slug', referencedColumnName: 'reportSlug' },
+    {
+      name: 'report_slug',
+      referencedColumnName: 'reportSlug',
+      foreignKeyConstraintName: 'snapshot_dirty_days_window_fkey',
+    },
     { name: 'window_name', referencedColumnName: 'windowName' },
   ])
   window: Relation<AggregateWindow>;

@@ -106,6 +106,29 @@ export const bodyErrorExamples: Record<string, ErrorExample> = {
   tooDeep: { message: BODY_MESSAGES.tooDeep },
 };
 
+const UNKNOWN_PARAMETER = 'page is not a known query parameter (allowed: none)';
+const UNKNOWN_FIELD = 'force is not a known field (allowed: none)';
+
+/**
+ * The 400 of a route that takes no query parameters (`@Query() _query: NoParameters`) and, with
+ * `body`, no body fields either.
+ */
+export function ApiNoParametersErrors(body = false) {
+  const examples: Record<string, ErrorExample> = {
+    unknownParameter: {
+      message: UNKNOWN_PARAMETER,
+      details: [{ parameter: 'page', message: UNKNOWN_PARAMETER }],
+    },
+  };
+  if (body) {
+    examples.unknownField = {
+      message: UNKNOWN_FIELD,
+      details: [{ parameter: 'force', message: UNKNOWN_FIELD }],
+    };
+  }
+  return ApiErrorExamples('invalid_request', examples);
+}
+
 /** Documents the error envelope for each code a route can answer with (and 500). */
 export function ApiErrors(...codes: ErrorCode[]) {
   return applyDecorators(

@@ -4,6 +4,7 @@ import {
   ApiErrorExamples,
   ApiErrors,
   ApiJsonBodyErrors,
+  ApiNoParametersErrors,
   bodyErrorExamples,
 } from '../common/openapi.js';
 
@@ -101,12 +102,7 @@ export function ApiListEventsErrors() {
 
 /** The errors of `GET /sources`, which takes no parameters. */
 export function ApiListSourcesErrors() {
-  return applyDecorators(
-    ApiErrorExamples('invalid_request', {
-      unknownParameter: detail('page', 'page is not a known query parameter (allowed: none)'),
-    }),
-    ApiErrors(),
-  );
+  return applyDecorators(ApiNoParametersErrors(), ApiErrors());
 }
 
 export function ApiCreateSourceErrors() {

@@ -1,7 +1,8 @@
-import { Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ManagementAuth } from '../common/api-key.guard.js';
-import { ApiEnvelope, ApiErrors } from '../common/openapi.js';
+import { ApiEnvelope, ApiErrors, ApiNoParametersErrors } from '../common/openapi.js';
+import { NoParameters } from '../common/validation.js';
 import { RecomputeRunDto, toRunDto } from '../recompute/dto/recompute-run.dto.js';
 import { FreshnessDto } from './dto/freshness.dto.js';
 import { FreshnessService } from './freshness.service.js';
@@ -26,8 +27,17 @@ export class FreshnessController {
       '`GET /recomputations/{id}` for their outcome. An empty list: nothing is dirty.',
   })
   @ApiEnvelope(RecomputeRunDto, { status: 202, isArray: true, description: 'the runs created' })
+  @ApiBody({
+    required: false,
+    description: 'none (an empty object is accepted; any field is a 400)',
+    schema: { type: 'object', additionalProperties: false, properties: {} },
+  })
+  @ApiNoParametersErrors(true)
   @ApiErrors('service_unavailable')
-  async refresh(): Promise<RecomputeRunDto[]> {
+  async refresh(
+    @Body() _body: NoParameters,
+    @Query() _query: NoParameters,
+  ): Promise<RecomputeRunDto[]> {
     return (await this.scheduler.refreshNow()).map(toRunDto);
   }
 
@@ -39,7 +49,9 @@ export class FreshnessController {
       'retention.',
   })
   @ApiEnvelope(FreshnessDto, { isArray: true })
-  status(): Promise<FreshnessDto[]> {
+  @ApiNoParametersErrors()
+  @ApiErrors()
+  status(@Query() _query: NoParameters): Promise<FreshnessDto[]> {
     return this.freshness.status();
   }
 }

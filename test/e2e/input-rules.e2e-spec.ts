@@ -25,6 +25,7 @@ const QUERY_ROUTES: [string, Record<string, string>, string][] = [
     'source, entity_id, status, external_ref, occurred_from, occurred_to, limit, cursor',
   ],
   ['/api/v1/sources', {}, 'none'],
+  ['/api/v1/freshness', AUTH, 'none'],
 ];
 
 /** A JSON body with `name` as one more key, written as text so that the name is an own key. */
@@ -93,6 +94,7 @@ describe('the input rules, the same on every route', () => {
           INGEST_AUTH,
           (name) => JSON.stringify({ events: [JSON.parse(withKey(event, name))] }),
         ],
+        ['post', '/api/v1/refresh', AUTH, (name) => JSON.stringify({ [name]: 'x' })],
       ];
       for (const name of TRICKY_NAMES.filter((tricky) => tricky !== '__proto__')) {
         for (const [method, path, auth, body] of bodies) {
@@ -113,6 +115,17 @@ describe('the input rules, the same on every route', () => {
                 (SELECT provider_name FROM event_sources WHERE slug = 'stripe') AS stripe`,
       );
       expect(stored.rows).toEqual([{ events: 0, sources: 0, stripe: 'Stripe' }]);
+    });
+
+    it('POST /refresh takes no parameters and no body fields, but an empty body', async () => {
+      const refresh = () => ctx.http.post('/api/v1/refresh').set(AUTH);
+      const query = await refresh().query({ force: 'true' }).expect(400);
+      expect(query.body.error.message).toBe('force is not a known query parameter (allowed: none)');
+      const body = await refresh().send({ force: true }).expect(400);
+      expect(body.body.error.message).toBe('force is not a known field (allowed: none)');
+      for (const empty of [refresh(), refresh().send({})]) {
+        expect((await empty.expect(202)).body.data).toEqual([]);
+      }
     });
 
     it.each(QUERY_ROUTES)('%s refuses each of them as a query parameter', async (path, auth) => {

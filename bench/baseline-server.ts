@@ -87,6 +87,7 @@ async function runBody(slug: string, params: URLSearchParams, cacheHit: boolean)
       meta: {
         cache_hit: cacheHit,
         pagination: { limit: query.limit, offset: query.offset, total: page.total },
+        freshness: page.freshness,
       },
     }),
   );

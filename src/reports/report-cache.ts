@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { ReportRow } from './reports.repository.js';
+import type { Freshness, ReportRow } from './reports.repository.js';
 
 /** What a stamp records: the state of the cache when a read of the database began. */
 export interface CacheStamp {
@@ -117,6 +117,8 @@ export interface HitBody {
 export interface CachedRun {
   rows: ReportRow[];
   total: number;
+  /** The freshness of the rows, as of when they were read. */
+  freshness: Freshness;
   /** When the rows were read from `metric_snapshots`. */
   generatedAt: string;
   /** Its response, serialized at the first hit served ahead of Nest. */

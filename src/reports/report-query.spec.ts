@@ -18,6 +18,7 @@ function rules(slug: RunRules['slug']): RunRules {
     defaultWindow: 'day',
     allowedWindows: ['day', 'week'],
     sources: ['adyen', 'paypal', 'stripe'],
+    retentionDays: { day: 36500, week: 36500 },
   };
 }
 

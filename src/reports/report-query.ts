@@ -20,6 +20,7 @@ import {
   type ReportSlug,
   type RowLayout,
 } from '../snapshots/report-catalog.js';
+import { retentionProblem, retentionStart } from '../freshness/retention.js';
 
 /**
  * Query-string rules for the report endpoints, as pure functions (unit-tested beside this file).
@@ -191,6 +192,8 @@ export interface RunRules extends DateRangeRules {
   allowedWindows: readonly WindowName[];
   /** Known event source slugs (values of the `source` filter). */
   sources: readonly string[];
+  /** Days of snapshots each window keeps: a range may not start before the first day kept. */
+  retentionDays: Partial<Record<WindowName, number>>;
 }
 
 export interface ReportFilter {
@@ -263,12 +266,37 @@ export function parseRunQuery(raw: RawQuery, rules: RunRules): RunQuery {
   const offset = reader.int('offset', 0, MAX_OFFSET, 0);
   // Cross-field date rules only make sense once each date given is well-formed.
   const datesWellFormed = !reader.problems.some((p) => p.parameter.startsWith('date_'));
-  const range = datesWellFormed ? resolveDateRange(given, rules) : undefined;
+  let range = datesWellFormed ? resolveDateRange(given, rules) : undefined;
+  if (range && !('parameter' in range)) {
+    range = withinRetention(range, given.dateFrom !== undefined, window, rules);
+  }
   if (range && 'parameter' in range) reader.problem(range.parameter, range.message);
   reader.throwIfProblems();
 
   const { dateFrom, dateTo } = range as DateRange;
   return { window, dateFrom, dateTo, layout, filter, limit, offset };
+}
+
+/**
+ * A range inside the window's retention: a `date_from` given before the first day kept is a
+ * problem naming that day; a default one is moved up to it (a problem on `date_to` only when
+ * the whole range lies before it).
+ */
+function withinRetention(
+  range: DateRange,
+  dateFromGiven: boolean,
+  window: WindowName,
+  rules: RunRules,
+): DateRange | Problem {
+  const retentionDays = rules.retentionDays[window];
+  if (retentionDays === undefined) return range;
+  const rule = { today: rules.today, reportSlug: rules.slug, window, retentionDays };
+  const problem = retentionProblem(range.dateFrom, rule);
+  if (!problem) return range;
+  if (dateFromGiven) return problem;
+  const start = retentionStart(rules.today, retentionDays);
+  if (range.dateTo >= start) return { dateFrom: start, dateTo: range.dateTo };
+  return { parameter: 'date_to', message: problem.message.replace(/^date_from/, 'date_to') };
 }
 
 /** One cache key per normalized query: equal results have equal keys. */

@@ -31,6 +31,20 @@ export interface Page<T> {
   total: number;
 }
 
+/** How fresh a run's rows are (`meta.freshness`). */
+export interface Freshness {
+  /** The oldest `computed_at` of the snapshot rows read; null when none were. */
+  as_of: Date | null;
+  /** A bucket of the range has a dirty day: its events changed since it was rebuilt. */
+  stale: boolean;
+  /** The dirty days in the buckets of the range. */
+  dirty_days: number;
+}
+
+export interface RunPage extends Page<ReportRow> {
+  freshness: Freshness;
+}
+
 const DEFINITION_COLUMNS = `
   d.slug, d.name, d.description, d.cache_ttl_seconds, d.default_window,
   ARRAY(SELECT w.window_name FROM aggregate_windows w
@@ -129,11 +143,13 @@ export class ReportsRepository {
   }
 
   /**
-   * One page of a report run plus the total row count, in one statement (a window count),
-   * over `metric_snapshots` only. A bucket is in range when its start's UTC date lies in
-   * [date_from, date_to]. Served by metric_snapshots_report_read_idx (index-only scan).
+   * One page of a report run, the total row count and the freshness of the range, in one
+   * statement (window aggregates and an uncorrelated subquery), over `metric_snapshots` and
+   * `snapshot_dirty_days` only. A bucket is in range when its start's UTC date lies in
+   * [date_from, date_to]. Served by metric_snapshots_report_read_idx (index-only scan) and the
+   * primary key of snapshot_dirty_days.
    */
-  async runReport(slug: ReportSlug, query: RunQuery): Promise<Page<ReportRow>> {
+  async runReport(slug: ReportSlug, query: RunQuery): Promise<RunPage> {
     const dimension = REPORT_CATALOG[slug].dimension.key;
     const sql = layoutSql(query.layout, dimension);
     const params: unknown[] = [
@@ -152,23 +168,53 @@ export class ReportsRepository {
       params.push(query.filter.value);
       where += ` AND dimension_value = $${params.length}`;
     }
-    const rows: (ReportRow & { total: number })[] = await this.dataSource.query(
-      `SELECT ${sql.select}, sum(metric_value)::bigint AS event_count, count(*) OVER () AS total
-         FROM metric_snapshots
-        WHERE ${where}
-        GROUP BY ${sql.groupBy}
-        ORDER BY ${sql.orderBy}
-        LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-      [...params, query.limit, query.offset],
-    );
-    if (rows.length > 0 || query.offset === 0) {
-      return { rows: rows.map(({ total: _, ...row }) => row), total: rows[0]?.total ?? 0 };
+    const dirty = `(SELECT count(*)::int FROM snapshot_dirty_days d
+        WHERE d.report_slug = $1 AND d.window_name = $2
+          AND date_trunc($2, d.day::timestamp)::date BETWEEN $5::date AND $6::date)`;
+    const rows: (ReportRow & { total: number; as_of: Date; dirty_days: number })[] =
+      await this.dataSource.query(
+        `SELECT ${sql.select}, sum(metric_value)::bigint AS event_count, count(*) OVER () AS total,
+                min(min(computed_at)) OVER () AS as_of, ${dirty} AS dirty_days
+           FROM metric_snapshots
+          WHERE ${where}
+          GROUP BY ${sql.groupBy}
+          ORDER BY ${sql.orderBy}
+          LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+        [...params, query.limit, query.offset],
+      );
+    if (rows.length > 0) {
+      const [{ total, as_of, dirty_days }] = rows;
+      return {
+        rows: rows.map(({ total: _t, as_of: _a, dirty_days: _d, ...row }) => row),
+        total,
+        freshness: { as_of, stale: dirty_days > 0, dirty_days },
+      };
     }
-    const [{ total }] = await this.dataSource.query(
-      `SELECT count(*) AS total
-         FROM (SELECT 1 FROM metric_snapshots WHERE ${where} GROUP BY ${sql.groupBy}) AS result`,
+    // An empty page (an empty range, or past the last page): the aggregates have no row to
+    // ride on.
+    const [summary] = await this.dataSource.query(
+      `SELECT count(*)::int AS total, min(as_of) AS as_of, ${dirty} AS dirty_days
+         FROM (SELECT min(computed_at) AS as_of FROM metric_snapshots
+                WHERE ${where} GROUP BY ${sql.groupBy}) AS result`,
       params,
     );
-    return { rows: [], total };
+    return {
+      rows: [],
+      total: summary.total,
+      freshness: {
+        as_of: summary.as_of,
+        stale: summary.dirty_days > 0,
+        dirty_days: summary.dirty_days,
+      },
+    };
+  }
+
+  /** The retention of every report's windows (days of snapshots kept). */
+  listRetention(): Promise<
+    { report_slug: string; window_name: WindowName; retention_days: number }[]
+  > {
+    return this.dataSource.query(
+      `SELECT report_slug, window_name, retention_days FROM aggregate_windows`,
+    );
   }
 }

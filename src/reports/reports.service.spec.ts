@@ -1,15 +1,15 @@
 import { jest } from '@jest/globals';
 import type { AppConfig } from '../config/app.config.js';
 import { ReportResultCache } from './report-cache.js';
-import type { Page, ReportRow, ReportsRepository } from './reports.repository.js';
+import type { ReportRow, ReportsRepository, RunPage } from './reports.repository.js';
 import { ReportsService } from './reports.service.js';
 import type { RunnableReport, RunnableReports } from './runnable-reports.js';
 
 /** A repository whose reads finish when the test says so. */
 class FakeRepository {
-  readonly reads: { resolve: (page: Page<ReportRow>) => void }[] = [];
+  readonly reads: { resolve: (page: RunPage) => void }[] = [];
 
-  runReport(): Promise<Page<ReportRow>> {
+  runReport(): Promise<RunPage> {
     return new Promise((resolve) => this.reads.push({ resolve }));
   }
 }
@@ -20,10 +20,15 @@ const REPORT: RunnableReport = {
   defaultWindow: 'day',
   allowedWindows: ['day', 'week'],
   sources: ['stripe'],
+  retentionDays: { day: 365, week: 730 },
 };
 
-function page(count: number): Page<ReportRow> {
-  return { rows: [{ status: 'success', event_count: count }], total: 1 };
+function page(count: number): RunPage {
+  return {
+    rows: [{ status: 'success', event_count: count }],
+    total: 1,
+    freshness: { as_of: null, stale: false, dirty_days: 0 },
+  };
 }
 
 /** Lets pending promise callbacks run. */
@@ -63,6 +68,7 @@ describe(ReportsService.name, () => {
     expect(second.meta).toEqual({
       cache_hit: true,
       pagination: { limit: 50, offset: 0, total: 1 },
+      freshness: { as_of: null, stale: false, dirty_days: 0 },
     });
     expect(repository.reads).toHaveLength(1);
   });
@@ -115,7 +121,7 @@ describe(ReportsService.name, () => {
     async function fill(raw: Record<string, string>, rows: ReportRow[]) {
       const run = service.run('status-counts', raw);
       await settle();
-      repository.reads.at(-1)!.resolve({ rows, total: rows.length });
+      repository.reads.at(-1)!.resolve({ ...page(0), rows, total: rows.length });
       return run;
     }
 

@@ -186,6 +186,7 @@ export class ReportsService {
     return new Enveloped(data, {
       cache_hit: cacheHit,
       pagination: { limit: query.limit, offset: query.offset, total: result.total },
+      freshness: result.freshness,
     });
   }
 

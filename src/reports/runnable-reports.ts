@@ -11,6 +11,8 @@ export interface RunnableReport {
   allowedWindows: WindowName[];
   /** Known event source slugs (values of the `source` filter). */
   sources: readonly string[];
+  /** Days of snapshots each window keeps (`aggregate_windows.retention_days`). */
+  retentionDays: Partial<Record<WindowName, number>>;
 }
 
 /** How long the in-memory copy of the definitions is used before it is read again. */
@@ -25,7 +27,7 @@ interface Loaded {
  * The public, runnable report definitions, kept in memory for DEFINITIONS_REFRESH_MS so that a
  * report run (above all a cache hit) costs no definition query. Operators' edits to a
  * definition (`cache_ttl_seconds`, `default_window`, `is_public`, windows) apply within that
- * time. Only reports whose row shapes the code knows can be run.
+ * time (retention too). Only reports whose row shapes the code knows can be run.
  */
 @Injectable()
 export class RunnableReports {
@@ -52,9 +54,10 @@ export class RunnableReports {
 
   private async load(): Promise<Loaded> {
     const at = Date.now();
-    const [definitions, sources] = await Promise.all([
+    const [definitions, sources, retention] = await Promise.all([
       this.repository.listPublicDefinitions(),
       this.repository.listSourceSlugs(),
+      this.repository.listRetention(),
     ]);
     const reports = new Map<string, RunnableReport>();
     for (const definition of definitions) {
@@ -65,6 +68,11 @@ export class RunnableReports {
         defaultWindow: definition.default_window,
         allowedWindows: definition.allowed_windows,
         sources,
+        retentionDays: Object.fromEntries(
+          retention
+            .filter((row) => row.report_slug === definition.slug)
+            .map((row) => [row.window_name, row.retention_days]),
+        ),
       });
     }
     this.loaded = { at, reports };

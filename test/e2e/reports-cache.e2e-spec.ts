@@ -72,6 +72,13 @@ function recomputeStatusToday(app: TestApp) {
     );
 }
 
+const EMPTY = {
+  rows: [],
+  total: 0,
+  generatedAt: '',
+  freshness: { as_of: null, stale: false, dirty_days: 0 },
+};
+
 describe('report result cache', () => {
   let db: TestDatabase;
   let a: TestApp;
@@ -281,7 +288,7 @@ describe(SnapshotListener.name, () => {
       expect(cache.isEnabled).toBe(true);
 
       // In-process changes invalidate through SnapshotChanges.
-      cache.set('k', cache.stamp('status-counts'), { rows: [], total: 0, generatedAt: '' }, 60);
+      cache.set('k', cache.stamp('status-counts'), EMPTY, 60);
       changes.changedHere('status-counts');
       expect(cache.get('k')).toBeUndefined();
 
@@ -292,8 +299,8 @@ describe(SnapshotListener.name, () => {
       const notify = (payload: string) =>
         other.query(`SELECT pg_notify('tally_snapshots_changed', $1)`, [payload]);
       for (const payload of ['status-counts', 'status-counts another-instance']) {
-        cache.set('k', cache.stamp('status-counts'), { rows: [], total: 0, generatedAt: '' }, 60);
-        cache.set('own', cache.stamp('top-entities'), { rows: [], total: 0, generatedAt: '' }, 60);
+        cache.set('k', cache.stamp('status-counts'), EMPTY, 60);
+        cache.set('own', cache.stamp('top-entities'), EMPTY, 60);
         await notify(`top-entities ${changes.origin}`);
         await notify(payload);
         await eventually('the NOTIFY to arrive', () => cache.get('k') === undefined);
@@ -308,9 +315,7 @@ describe(SnapshotListener.name, () => {
       try {
         await admin.query(`DROP DATABASE "${db.name}" WITH (FORCE)`);
         await eventually('the cache to be bypassed', () => !cache.isEnabled);
-        expect(cache.set('k', cache.stamp('x'), { rows: [], total: 0, generatedAt: '' }, 60)).toBe(
-          false,
-        );
+        expect(cache.set('k', cache.stamp('x'), EMPTY, 60)).toBe(false);
         await admin.query(`CREATE DATABASE "${db.name}"`);
       } finally {
         await admin.end();

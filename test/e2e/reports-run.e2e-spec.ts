@@ -163,6 +163,13 @@ describe('GET /api/v1/reports/{slug}/run equals SQL over analytics_events (demo 
   it('answers with the documented data and meta, and the defaults', async () => {
     const res = await ctx.http.get('/api/v1/reports/status-counts/run').expect(200);
     const to = today();
+    const { rows } = await ctx.db.sql.query(
+      `SELECT min(computed_at) AS as_of FROM metric_snapshots
+        WHERE report_slug = 'status-counts' AND window_name = 'day'
+          AND bucket_start >= ($1::date)::timestamp AT TIME ZONE 'UTC'
+          AND bucket_start < ($2::date + 1)::timestamp AT TIME ZONE 'UTC'`,
+      [addDays(to, -29), to],
+    );
     expect(res.body).toEqual({
       data: {
         report_slug: 'status-counts',
@@ -185,6 +192,7 @@ describe('GET /api/v1/reports/{slug}/run equals SQL over analytics_events (demo 
       meta: {
         cache_hit: res.body.data.cache_hit,
         pagination: { limit: 50, offset: 0, total: 3 },
+        freshness: { as_of: rows[0].as_of.toISOString(), stale: false, dirty_days: 0 },
       },
     });
     for (const row of res.body.data.rows) expect(typeof row.event_count).toBe('number');

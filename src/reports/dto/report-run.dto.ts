@@ -117,6 +117,30 @@ export class ReportRunDto {
   source_system: typeof SOURCE_SYSTEM;
 }
 
+export class ReportFreshnessDto {
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    example: '2026-11-29T06:00:02.114Z',
+    description:
+      'The oldest `computed_at` of the snapshot rows read: the numbers are at least this fresh. ' +
+      'Null when the range has no snapshots.',
+  })
+  as_of: Date | null;
+
+  @ApiProperty({
+    example: false,
+    description:
+      'True when events of a bucket in the range changed since it was rebuilt: the scheduler ' +
+      'will refresh it within its window’s refresh interval.',
+  })
+  stale: boolean;
+
+  @ApiProperty({ example: 0, description: 'The dirty days in the buckets of the range.' })
+  dirty_days: number;
+}
+
 export class ReportRunMetaDto {
   @ApiProperty({ example: false, description: 'Same as `data.cache_hit`.' })
   cache_hit: boolean;
@@ -126,4 +150,11 @@ export class ReportRunMetaDto {
     description: '`total` counts every row of the result, not just this page.',
   })
   pagination: PaginationDto;
+
+  @ApiProperty({
+    type: ReportFreshnessDto,
+    description:
+      'How fresh the rows are; a cached answer carries the freshness of when it was computed.',
+  })
+  freshness: ReportFreshnessDto;
 }

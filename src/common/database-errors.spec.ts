@@ -1,4 +1,4 @@
-import { isDatabaseUnavailable } from './database-errors.js';
+import { isDatabaseUnavailable, isDeadlock, retryOnDeadlock } from './database-errors.js';
 
 describe(isDatabaseUnavailable.name, () => {
   it.each([
@@ -18,4 +18,28 @@ describe(isDatabaseUnavailable.name, () => {
       expect(isDatabaseUnavailable(error)).toBe(false);
     },
   );
+});
+
+describe(retryOnDeadlock.name, () => {
+  it('runs the work once more after a deadlock, and only then', async () => {
+    let calls = 0;
+    const deadlocked = { driverError: { code: '40P01' } };
+    expect(isDeadlock(deadlocked)).toBe(true);
+    await expect(
+      retryOnDeadlock(async () => {
+        calls += 1;
+        if (calls === 1) throw deadlocked;
+        return 'stored';
+      }),
+    ).resolves.toBe('stored');
+    expect(calls).toBe(2);
+    calls = 0;
+    await expect(
+      retryOnDeadlock(async () => {
+        calls += 1;
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(calls).toBe(1);
+  });
 });

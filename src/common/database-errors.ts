@@ -17,3 +17,22 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     )
   );
 }
+
+/** A deadlock PostgreSQL broke by aborting this transaction: doing it again may well succeed. */
+export function isDeadlock(error: unknown): boolean {
+  const cause = (error as { driverError?: unknown } | null)?.driverError ?? error;
+  return (cause as { code?: unknown } | null)?.code === '40P01';
+}
+
+/**
+ * Runs `work` (a whole transaction) and once more if PostgreSQL aborted it to break a deadlock
+ * with another writer (e.g. an import storing the same refs in another order).
+ */
+export async function retryOnDeadlock<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!isDeadlock(error)) throw error;
+    return work();
+  }
+}

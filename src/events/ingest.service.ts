@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { ApiError } from '../common/api-error.js';
+import { retryOnDeadlock } from '../common/database-errors.js';
 import { unknownNameProblems, type Problem } from '../common/input-rules.js';
 import { appConfig, type AppConfig } from '../config/app.config.js';
 import { checkEvent, sameContent, type NewEvent } from './event-rules.js';
@@ -69,6 +70,11 @@ export class IngestService {
     if (problems.length > 0) throw ApiError.problems(problems);
 
     const prepared = this.prepare(valid);
+    return retryOnDeadlock(() => this.store(raw.length, prepared, actor));
+  }
+
+  /** Stores a prepared batch, its counts and its audit entry, in one transaction. */
+  private store(events: number, prepared: Prepared, actor: string): Promise<IngestResult> {
     return this.dataSource.transaction(async (manager) => {
       const inserted = await this.events.insertNew(manager, prepared.unique);
       const existing = prepared.unique.filter((event) => !inserted.has(event.externalRef));
@@ -94,7 +100,7 @@ export class IngestService {
           resourceType: 'analytics_events',
           resourceId: null,
           metadata: {
-            events: raw.length,
+            events,
             accepted: result.accepted,
             duplicates: result.duplicates,
             conflicts: result.conflicts.length,

@@ -195,6 +195,25 @@ describe('npm run import', () => {
     ]);
   });
 
+  it('stores two concurrent imports of the same refs in opposite orders exactly once', async () => {
+    // Opposite orders are what can deadlock; the chunk PostgreSQL aborts is stored again.
+    const events = Array.from({ length: 3000 }, (_, i) =>
+      newEvent(i, { external_ref: `both-${i}` }),
+    );
+    const forward = await file('forward.ndjson', ndjson(events));
+    const backward = await file('backward.ndjson', ndjson([...events].reverse()));
+    const [a, b] = await Promise.all([run([forward]), run([backward])]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    const counts = (output: string) => {
+      const match = /accepted (\d+) · duplicates (\d+)/.exec(output.replaceAll(',', ''));
+      return { accepted: Number(match?.[1]), duplicates: Number(match?.[2]) };
+    };
+    const [ca, cb] = [counts(a.stdout), counts(b.stdout)];
+    expect(ca.accepted + cb.accepted).toBe(3000);
+    expect(ca.duplicates + cb.duplicates).toBe(3000);
+    expect(await storedEvents(ctx.db.sql, 'both-')).toHaveLength(3000);
+  });
+
   it.each([
     ['no input', [], /give exactly one input/],
     ['two inputs', ['a', 'b'], /give exactly one input/],

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { DataSource, QueryRunner } from 'typeorm';
+import { isDeadlock } from '../../common/database-errors.js';
 import type { NewEvent } from '../event-rules.js';
 import { insertNewEventsSql, STORED_CONTENT_DIFFERS } from '../events.repository.js';
 
@@ -78,13 +79,27 @@ export class ImportRepository {
 export class ImportSession {
   constructor(private readonly runner: QueryRunner) {}
 
-  /** Stores one chunk (distinct refs) in one transaction. */
+  /**
+   * Stores one chunk (distinct refs) in one transaction. Rows go in in file order, which keeps
+   * the indexes' inserts local (about a tenth faster than in ref order). Two imports with the
+   * same refs in different orders can then deadlock; PostgreSQL aborts one of them, and that
+   * chunk is stored again in ref order, the order every writer can agree on.
+   */
   async store(rows: readonly LineEvent[]): Promise<ChunkResult> {
+    try {
+      return await this.storeInOrder(rows, 't.line');
+    } catch (error) {
+      if (!isDeadlock(error)) throw error;
+      return this.storeInOrder(rows, 't.external_ref');
+    }
+  }
+
+  private async storeInOrder(rows: readonly LineEvent[], order: string): Promise<ChunkResult> {
     await this.runner.startTransaction();
     try {
       await this.copy(rows);
       const [{ inserted }] = await this.runner.query(
-        `WITH inserted AS (${insertNewEventsSql(`${STAGING} t JOIN event_sources s ON s.slug = t.source`, 't.external_ref')} RETURNING 1)
+        `WITH inserted AS (${insertNewEventsSql(`${STAGING} t JOIN event_sources s ON s.slug = t.source`, order)} RETURNING 1)
          SELECT count(*)::int AS inserted FROM inserted`,
       );
       let conflicts: ChunkResult['conflicts'] = [];

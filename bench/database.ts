@@ -27,8 +27,12 @@ function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-async function onServer<T>(adminUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: adminUrl });
+/** Runs `work` on a client of its own on `url`, closed afterwards. */
+export async function withClient<T>(
+  url: string,
+  work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     return await work(client);
@@ -59,7 +63,7 @@ export async function createBenchDatabase(
     adminUrl = embedded.url;
     stopServer = embedded.stop;
     // The bench owns this cluster: databases left by a run that was killed go now.
-    await onServer(adminUrl, async (client) => {
+    await withClient(adminUrl, async (client) => {
       const { rows } = await client.query<{ datname: string }>(
         `SELECT datname FROM pg_database WHERE datname LIKE 'tally\\_bench\\_%'`,
       );
@@ -70,7 +74,7 @@ export async function createBenchDatabase(
   }
   const name = `tally_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
   try {
-    await onServer(adminUrl, (client) => client.query(`CREATE DATABASE "${name}"`));
+    await withClient(adminUrl, (client) => client.query(`CREATE DATABASE "${name}"`));
   } catch (error) {
     await stopServer?.();
     throw error;
@@ -85,7 +89,7 @@ export async function createBenchDatabase(
       if (disposed) return;
       disposed = true;
       try {
-        await onServer(admin, (client) =>
+        await withClient(admin, (client) =>
           client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
         );
       } finally {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
 import type { WindowName } from '../src/database/entities/index.js';
 import type { ReportSlug } from '../src/snapshots/report-catalog.js';
+import { withClient } from './database.js';
 import { DirectSql, api, waitForRuns, type ServiceApi } from './rebuild.js';
 import { ratio } from './stats.js';
 
@@ -133,13 +133,9 @@ async function latency(
   service: ServiceApi & { ingestKey: string },
   lastDay: string,
 ): Promise<number> {
-  const client = new pg.Client({ connectionString: dbUrl });
-  await client.connect();
-  try {
-    await client.query('UPDATE aggregate_windows SET refresh_interval_minutes = 1');
-  } finally {
-    await client.end();
-  }
+  await withClient(dbUrl, (client) =>
+    client.query('UPDATE aggregate_windows SET refresh_interval_minutes = 1'),
+  );
   const [event] = lateBatch(lastDay, 'latency', 1);
   const day = event.occurred_at.slice(0, 10);
   const url = `${service.url}/api/v1/reports/volume-by-period/run?date_from=${day}&date_to=${day}`;

@@ -4,7 +4,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import packageJson from '../package.json' with { type: 'json' };
 import { from as copyFrom } from 'pg-copy-streams';
 import { DataSource } from 'typeorm';
@@ -12,6 +11,7 @@ import { dataSourceOptions } from '../src/database/data-source-options.js';
 import { checkEvent, type NewEvent } from '../src/events/event-rules.js';
 import { EventsRepository } from '../src/events/events.repository.js';
 import { ImportRepository } from '../src/events/import/import.repository.js';
+import { withClient } from './database.js';
 import { processMemory, RssSampler } from './memory.js';
 import { ratio } from './stats.js';
 
@@ -92,16 +92,6 @@ function benchEvent(i: number, count: number, now: number, spread = false): Benc
     occurred_at: new Date(now - YEAR_MS + position * YEAR_MS).toISOString(),
     payload: { region: ['us-east', 'eu-west', 'ap-south'][i % 3], batch: Math.floor(i / 100) },
   };
-}
-
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
 
 /** Empties the table (indexes too), so every side starts from the same state. */

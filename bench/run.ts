@@ -4,7 +4,7 @@ import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { loadEvents } from './data.js';
-import { createBenchDatabase, migrate, type BenchDatabase } from './database.js';
+import { createBenchDatabase, migrate, withClient, type BenchDatabase } from './database.js';
 import { processMemory, RssSampler, tableSizes } from './memory.js';
 import {
   DEFAULT_EVENTS,
@@ -39,13 +39,7 @@ function log(message: string): void {
 }
 
 async function sql<T extends pg.QueryResultRow>(url: string, text: string, params: unknown[] = []) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, params)).rows;
-  } finally {
-    await client.end();
-  }
+  return withClient(url, async (client) => (await client.query<T>(text, params)).rows);
 }
 
 /** Runs a read phase against a server while sampling that server's RSS. */

@@ -1,4 +1,3 @@
-import { MANAGEMENT_KEY } from '../support/app.js';
 import { useTestDatabase } from '../support/context.js';
 import { dirtyMarks } from '../support/events.js';
 import {
@@ -11,25 +10,18 @@ import {
   waitFor,
   waitForStatus,
 } from '../support/recompute.js';
-import { startService, type ServiceProcess } from '../support/service-process.js';
+import { startOnTestDatabase, type ServiceProcess } from '../support/service-process.js';
 
 const START = '2026-09-01T00:00:00Z';
 const END = '2026-09-08T00:00:00Z';
 
-/** The built service with its scheduler on, ticking every second, and short leases. */
-function startOn(databaseUrl: string): Promise<ServiceProcess> {
-  return startService({
-    DATABASE_URL: databaseUrl,
-    APP_AUTO_SEED: 'false',
-    MANAGEMENT_API_KEY: MANAGEMENT_KEY,
+/** The built service with its scheduler on, ticking every second. */
+const startOn = (databaseUrl: string) =>
+  startOnTestDatabase(databaseUrl, {
     INGEST_API_KEY: 'crash-ingest-key',
     REFRESH_ENABLED: 'true',
     REFRESH_TICK_SECONDS: '1',
-    RECOMPUTE_LEASE_SECONDS: '2',
-    RECOMPUTE_CONCURRENCY: '1',
-    LOG_LEVEL: 'log',
   });
-}
 
 describe('the built service killed with SIGKILL during a scheduled refresh', () => {
   const services: ServiceProcess[] = [];

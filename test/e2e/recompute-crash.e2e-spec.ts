@@ -1,6 +1,6 @@
 import { useTestDatabase } from '../support/context.js';
 import { MANAGEMENT_KEY } from '../support/app.js';
-import { startService, type ServiceProcess } from '../support/service-process.js';
+import { startOnTestDatabase, type ServiceProcess } from '../support/service-process.js';
 import {
   expectedRows,
   insertEvents,
@@ -15,17 +15,7 @@ import {
 const START = '2026-09-01T00:00:00Z';
 const END = '2026-10-01T00:00:00Z';
 
-/** The built service on the test database, with short leases so a dead run is noticed fast. */
-function startOn(databaseUrl: string): Promise<ServiceProcess> {
-  return startService({
-    DATABASE_URL: databaseUrl,
-    APP_AUTO_SEED: 'false',
-    MANAGEMENT_API_KEY: MANAGEMENT_KEY,
-    RECOMPUTE_LEASE_SECONDS: '2',
-    RECOMPUTE_CONCURRENCY: '1',
-    LOG_LEVEL: 'log',
-  });
-}
+const startOn = (databaseUrl: string) => startOnTestDatabase(databaseUrl);
 
 async function trigger(service: ServiceProcess, report: string): Promise<string> {
   const res = await fetch(`${service.url}/api/v1/recomputations`, {

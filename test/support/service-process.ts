@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { MANAGEMENT_KEY } from './app.js';
 
 const MAIN = 'dist/src/main.js';
 
@@ -66,4 +67,23 @@ export async function startService(env: Record<string, string>): Promise<Service
       return run.exited;
     },
   };
+}
+
+/**
+ * The built service on a test database, as the crash tests run it: no demo data, the test
+ * management key, and short leases so that a dead run is noticed fast.
+ */
+export function startOnTestDatabase(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+): Promise<ServiceProcess> {
+  return startService({
+    DATABASE_URL: databaseUrl,
+    APP_AUTO_SEED: 'false',
+    MANAGEMENT_API_KEY: MANAGEMENT_KEY,
+    RECOMPUTE_LEASE_SECONDS: '2',
+    RECOMPUTE_CONCURRENCY: '1',
+    LOG_LEVEL: 'log',
+    ...env,
+  });
 }

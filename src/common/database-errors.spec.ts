@@ -1,4 +1,4 @@
-import { isDatabaseUnavailable } from './database-errors.js';
+import { isDatabaseTimeout, isDatabaseUnavailable } from './database-errors.js';
 
 describe(isDatabaseUnavailable.name, () => {
   it.each([
@@ -16,6 +16,22 @@ describe(isDatabaseUnavailable.name, () => {
     'does not treat %j as unavailability',
     (error) => {
       expect(isDatabaseUnavailable(error)).toBe(false);
+    },
+  );
+});
+
+describe(isDatabaseTimeout.name, () => {
+  it.each([
+    [{ code: '57014', message: 'canceling statement due to statement timeout' }],
+    [new Error('Query read timeout')],
+  ])('treats %j as a timeout', (error) => {
+    expect(isDatabaseTimeout(error)).toBe(true);
+  });
+
+  it.each([[{ code: '08006' }], [new Error('boom')], [undefined]])(
+    'does not treat %j as a timeout',
+    (error) => {
+      expect(isDatabaseTimeout(error)).toBe(false);
     },
   );
 });

@@ -17,3 +17,13 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     )
   );
 }
+
+/**
+ * The database did not answer in time: a statement cancelled by `statement_timeout` (57014),
+ * or a query the client gave up on (the pool's client-side timeout, a frozen server).
+ */
+export function isDatabaseTimeout(error: unknown): boolean {
+  if (!error || typeof error !== 'object') return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return code === '57014' || (typeof message === 'string' && /Query read timeout/.test(message));
+}

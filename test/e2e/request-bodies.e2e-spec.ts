@@ -120,6 +120,7 @@ describe('request bodies: JSON only, refused as a whole with a message saying wh
           parameter,
           message: `${parameter} is required`,
         })),
+        request_id: expect.any(String),
       });
     }
   });

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { DataSource, QueryRunner } from 'typeorm';
+import { WORK_DATA_SOURCE } from '../../database/pools.js';
 import type { NewEvent } from '../event-rules.js';
 import { insertNewEventsSql, STORED_CONTENT_DIFFERS } from '../events.repository.js';
 
@@ -55,7 +56,8 @@ function copyRow({ line, event }: LineEvent): string {
  */
 @Injectable()
 export class ImportRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  /** The work pool: a bulk load's statements may run long (see database/pools.ts). */
+  constructor(@InjectDataSource(WORK_DATA_SOURCE) private readonly dataSource: DataSource) {}
 
   /** A connection of its own, with the staging table; `close` it when done. */
   async open(): Promise<ImportSession> {

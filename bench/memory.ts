@@ -27,6 +27,27 @@ export function processMemory(pid: number): ProcessMemory | undefined {
   return { rss_mb: round(rss), hwm_mb: round(Number.isFinite(hwm) ? hwm : rss) };
 }
 
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on Linux). */
+const USER_HZ = 100;
+
+/**
+ * CPU time (user + system) a Linux process has used so far, ms (10 ms resolution); undefined
+ * elsewhere or once it is gone.
+ */
+export function processCpuMs(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // Fields after the command name (which may hold spaces, inside parentheses): state is 3rd,
+  // utime the 14th and stime the 15th field of the line.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return Number.isFinite(ticks) ? (ticks * 1000) / USER_HZ : undefined;
+}
+
 /** How often RssSampler reads a process's memory. */
 const SAMPLE_MS = 100;
 

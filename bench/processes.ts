@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -11,7 +14,7 @@ export interface Server {
   name: string;
   pid: number;
   url: string;
-  /** Everything the process printed (for error messages). */
+  /** The end of what the process printed (for error messages). */
   output(): string;
   stop(): Promise<void>;
 }
@@ -51,21 +54,30 @@ export async function startServer(
   readyPath: string,
 ): Promise<Server> {
   const port = await freePort();
+  // The service writes an access line per request: its output goes to a file, so that neither
+  // this process nor a pipe pays for it under load (as with a log file or collector in production).
+  const logFile = path.join(tmpdir(), `tally-bench-${name}-${process.pid}-${port}.log`);
+  const fd = openSync(logFile, 'w');
   const child = spawn(process.execPath, [script], {
     env: { ...process.env, ...env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', fd, fd],
   });
+  closeSync(fd);
   running.add(child);
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
+  const output = () => {
+    try {
+      return readFileSync(logFile, 'utf8').slice(-20_000);
+    } catch {
+      return '';
+    }
+  };
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   void exited.then(() => running.delete(child));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`${name} exited before it was ready:\n${output}`);
+      throw new Error(`${name} exited before it was ready:\n${output()}`);
     }
     try {
       const response = await fetch(url + readyPath);
@@ -76,7 +88,7 @@ export async function startServer(
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`${name} was not ready within ${READY_TIMEOUT_MS} ms:\n${output}`);
+      throw new Error(`${name} was not ready within ${READY_TIMEOUT_MS} ms:\n${output()}`);
     }
     await sleep(100);
   }
@@ -84,7 +96,7 @@ export async function startServer(
     name,
     pid: child.pid!,
     url,
-    output: () => output,
+    output,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
@@ -92,6 +104,7 @@ export async function startServer(
         await exited;
         clearTimeout(killer);
       }
+      rmSync(logFile, { force: true });
     },
   };
 }

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import autocannon from 'autocannon';
 import { addDays } from '../src/snapshots/bucket-range.js';
+import { processCpuMs } from './memory.js';
 import { sortNumbers, sortedPercentile } from './stats.js';
 
 /** One measured load phase. Latencies are of 2xx responses, in ms. */
@@ -17,6 +18,11 @@ export interface LoadResult {
   errors: number;
   timeouts: number;
   throughput_mb_s: number;
+  /**
+   * CPU time the server process used per 2xx response during the measured seconds, µs. Unlike
+   * requests/s it hardly depends on what else runs on the machine.
+   */
+  cpu_us_per_request: number | null;
 }
 
 export interface LoadOptions {
@@ -121,14 +127,17 @@ export async function measure(
   url: string,
   paths: string[],
   options: LoadOptions,
+  pid?: number,
 ): Promise<LoadResult> {
   if (options.warmup > 0) {
     await cannon(url, paths, { connections: options.connections, duration: options.warmup });
   }
   const latencies: number[] = [];
+  const cpuBefore = pid === undefined ? undefined : processCpuMs(pid);
   const result = await cannon(url, paths, options, (statusCode, ms) => {
     if (statusCode >= 200 && statusCode < 300) latencies.push(ms);
   });
+  const cpuAfter = pid === undefined ? undefined : processCpuMs(pid);
   const round2 = (value: number) => Math.round(value * 100) / 100;
   const sorted = sortNumbers(latencies);
   const sum = latencies.reduce((total, ms) => total + ms, 0);
@@ -145,5 +154,9 @@ export async function measure(
     errors: result.errors,
     timeouts: result.timeouts,
     throughput_mb_s: round2(result.throughput.average / 1024 / 1024),
+    cpu_us_per_request:
+      cpuBefore === undefined || cpuAfter === undefined || latencies.length === 0
+        ? null
+        : round2(((cpuAfter - cpuBefore) * 1000) / latencies.length),
   };
 }

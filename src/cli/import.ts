@@ -9,6 +9,8 @@ import { ConfigError, loadConfig } from '../config/app.config.js';
 import { EventImporter, type ImportSummary } from '../events/import/event-importer.js';
 import { InputError, readRecords, type InputFormat } from '../events/import/import-input.js';
 import { ImportModule } from '../events/import/import.module.js';
+import { loadOperationsConfig } from '../config/operations.config.js';
+import { createLogger, PinoNestLogger } from '../logging/logger.js';
 
 const USAGE = `usage: npm run import -- <file | -> [--format ndjson|csv] [--reject-file FILE]
                                   [--actor NAME] [--chunk-size N]
@@ -96,8 +98,11 @@ async function main(args: Args): Promise<number> {
   let lastProgress = 0;
   const tty = process.stderr.isTTY;
 
+  // Warnings and errors go to stderr: stdout carries the summary.
+  const { logFormat } = loadOperationsConfig(process.env);
+  const logger = createLogger({ level: 'warn', format: logFormat, toStderr: true });
   const app = await NestFactory.createApplicationContext(ImportModule, {
-    logger: ['error', 'warn'],
+    logger: new PinoNestLogger(logger),
     abortOnError: false,
   });
   try {

@@ -5,17 +5,21 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from '../app.module.js';
 import { configureApp, createHttpAdapter } from '../common/app-setup.js';
 import { buildOpenApiDocument } from '../common/swagger.js';
+import { loadOperationsConfig } from '../config/operations.config.js';
+import { createLogger, PinoNestLogger } from '../logging/logger.js';
 import packageJson from '../../package.json' with { type: 'json' };
 
 /** `npm run openapi`: writes the OpenAPI document the code produces to openapi.json. */
 async function main(): Promise<void> {
   process.env.APP_AUTO_SEED = 'false';
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule, createHttpAdapter(), {
-    logger: ['error'],
-    abortOnError: false,
-  });
+  const logger = createLogger({ level: 'error', format: 'json' });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule,
+    createHttpAdapter(loadOperationsConfig(process.env), logger),
+    { logger: new PinoNestLogger(logger), abortOnError: false },
+  );
   try {
-    configureApp(app);
+    configureApp(app, logger);
     await app.init();
     const document = buildOpenApiDocument(app, packageJson.version);
     await writeFile('openapi.json', `${JSON.stringify(document, null, 2)}\n`);

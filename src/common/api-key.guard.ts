@@ -9,6 +9,7 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants.js';
 import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { appConfig, type AppConfig } from '../config/app.config.js';
@@ -31,8 +32,15 @@ const KEY_HEADERS = ['x-management-key', 'x-ingest-key'] as const;
 
 const BEARER = /^Bearer[ \t]+(.+)$/i;
 
-function digest(value: string): Buffer {
+export function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or undefined. */
+export function bearerToken(authorization: string | string[] | undefined): string | undefined {
+  const bearer = typeof authorization === 'string' ? BEARER.exec(authorization.trim()) : null;
+  const token = bearer?.[1].trim();
+  return token === '' ? undefined : token;
 }
 
 /**
@@ -46,9 +54,8 @@ export function presentedKeys(headers: FastifyRequest['headers']): string[] {
     const header = headers[name];
     if (typeof header === 'string' && header.trim() !== '') keys.push(header.trim());
   }
-  const authorization = headers.authorization;
-  const bearer = typeof authorization === 'string' ? BEARER.exec(authorization.trim()) : null;
-  if (bearer && bearer[1].trim() !== '') keys.push(bearer[1].trim());
+  const bearer = bearerToken(headers.authorization);
+  if (bearer !== undefined) keys.push(bearer);
   return keys;
 }
 
@@ -94,6 +101,42 @@ export class ApiKeyGuard implements CanActivate {
   }
 }
 
+/** Who may call a route: anyone, or a caller presenting the management or ingest key. */
+export type RouteAccess = 'public' | KeyRole;
+
+/** The Fastify route config field that tells the HTTP edge (rate limits) a route's access. */
+export interface AccessConfig {
+  access?: KeyRole;
+}
+
+/**
+ * Records a route's access in its Fastify route config, so the HTTP edge can tell protected
+ * routes apart before Nest runs. On a controller it marks every route of the class, except the
+ * ones a route-level decorator already marked (the route's own decorator wins, as for the guard).
+ */
+function RouteAccessConfig(access: KeyRole) {
+  const mark = (handler: unknown, override: boolean) => {
+    if (typeof handler !== 'function') return;
+    const config = Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler) as
+      AccessConfig | undefined;
+    if (config?.access && !override) return;
+    Reflect.defineMetadata(FASTIFY_ROUTE_CONFIG_METADATA, { ...config, access }, handler);
+  };
+  return (target: object, _key?: string | symbol, descriptor?: PropertyDescriptor) => {
+    if (descriptor) return mark(descriptor.value, true);
+    const prototype = (target as { prototype: object }).prototype;
+    for (const name of Object.getOwnPropertyNames(prototype)) {
+      if (name !== 'constructor')
+        mark(Object.getOwnPropertyDescriptor(prototype, name)?.value, false);
+    }
+  };
+}
+
+/** The access of a route, from its Fastify route config (see `RouteAccessConfig`). */
+export function routeAccess(config: AccessConfig | undefined): RouteAccess {
+  return config?.access ?? 'public';
+}
+
 /**
  * Protects a controller or route with the management key and documents it in OpenAPI: either
  * scheme satisfies it (Swagger UI's Authorize button offers both), and 401 is listed.
@@ -101,6 +144,7 @@ export class ApiKeyGuard implements CanActivate {
 export function ManagementAuth() {
   return applyDecorators(
     SetMetadata(ACCEPTED_ROLES, ['management'] satisfies KeyRole[]),
+    RouteAccessConfig('management'),
     UseGuards(ApiKeyGuard),
     ApiSecurity(MANAGEMENT_KEY_SCHEME),
     ApiBearerAuth(BEARER_SCHEME),
@@ -112,6 +156,7 @@ export function ManagementAuth() {
 export function IngestAuth() {
   return applyDecorators(
     SetMetadata(ACCEPTED_ROLES, ['ingest', 'management'] satisfies KeyRole[]),
+    RouteAccessConfig('ingest'),
     UseGuards(ApiKeyGuard),
     ApiSecurity(INGEST_KEY_SCHEME),
     ApiSecurity(MANAGEMENT_KEY_SCHEME),

@@ -1,76 +1,114 @@
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { randomUUID } from 'node:crypto';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import { appConfig, type AppConfig } from '../config/app.config.js';
+import { operationsConfig, type OperationsConfig } from '../config/operations.config.js';
+import { installEdgeHooks } from '../http/edge.js';
+import { REQUEST_ID_HEADER, requestIdFrom } from '../http/request-id.js';
+import { METRICS_PATH } from '../metrics/metrics.controller.js';
+import { Metrics } from '../metrics/metrics.service.js';
 import { EnvelopeInterceptor } from './envelope.interceptor.js';
 import { AllExceptionsFilter } from './exception.filter.js';
-import { registerBodyParsers, REQUEST_BODY_LIMIT } from './request-body.js';
+import { registerBodyParsers } from './request-body.js';
 import { setupSwagger } from './swagger.js';
 import { createValidationPipe } from './validation.js';
 
 export const API_PREFIX = 'api/v1';
+export { INGEST_BYTES_PER_EVENT } from '../http/edge.js';
 
-export function createHttpAdapter(): FastifyAdapter {
-  return new FastifyAdapter({
-    bodyLimit: REQUEST_BODY_LIMIT,
-    trustProxy: true,
+/**
+ * Nest's Fastify adapter, which also knows when shutdown has begun: Nest calls `beforeClose`
+ * before any shutdown hook, so readiness can turn 503 before anything else stops.
+ */
+export class TallyHttpAdapter extends FastifyAdapter {
+  private closing = false;
+
+  get shutdownStarted(): boolean {
+    return this.closing;
+  }
+
+  override beforeClose(): void {
+    this.closing = true;
+    super.beforeClose();
+  }
+}
+
+/** A response written straight to the socket (no request object exists), in the envelope. */
+function socketError(status: number, message: string): string {
+  const requestId = randomUUID();
+  const body = JSON.stringify({
+    error: { code: 'invalid_request', message, details: [], request_id: requestId },
+  });
+  return (
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+    `${REQUEST_ID_HEADER}: ${requestId}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+    `Connection: close\r\n\r\n${body}`
+  );
+}
+
+export function createHttpAdapter(config: OperationsConfig, logger: Logger): TallyHttpAdapter {
+  const adapter = new TallyHttpAdapter({
+    bodyLimit: config.bodyLimitBytes,
+    // Fastify also takes a hop count, which Nest's option type leaves out.
+    trustProxy: config.trustProxy as boolean | string,
+    requestTimeout: config.requestTimeoutMs,
+    genReqId: (request: IncomingMessage) => requestIdFrom(request.headers),
     // Node's HTTP parser rejects some requests (e.g. headers over 16 KB) before Fastify routes
     // them; answer those in the envelope too, then close the connection.
     clientErrorHandler: (error: Error & { code?: string }, socket: Duplex) => {
       if (!socket.writable) return;
-      const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-      const status = tooLarge ? 431 : 400;
-      const message = tooLarge ? 'request headers are too large' : 'malformed HTTP request';
-      const body = JSON.stringify({ error: { code: 'invalid_request', message, details: [] } });
-      socket.end(
-        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      );
+      const [status, message] =
+        error.code === 'HPE_HEADER_OVERFLOW'
+          ? [431, 'request headers are too large']
+          : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? [408, 'the request was not received in time']
+            : [400, 'malformed HTTP request'];
+      logger.warn({ status, code: error.code }, `client error: ${message}`);
+      socket.end(socketError(status, message));
     },
     // The router rejects some URLs before Nest sees them; answer those in the envelope too.
-    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
-      void reply.status(tooLong ? 404 : 400).send({
-        error: tooLong
-          ? { code: 'not_found', message: 'not found: a path segment is too long', details: [] }
-          : {
-              code: 'invalid_request',
-              message: 'the URL path is not valid percent-encoded UTF-8',
-              details: [],
-            },
-      });
+      const body = tooLong
+        ? { code: 'not_found', message: 'not found: a path segment is too long', details: [] }
+        : {
+            code: 'invalid_request',
+            message: 'the URL path is not valid percent-encoded UTF-8',
+            details: [],
+          };
+      void reply
+        .status(tooLong ? 404 : 400)
+        .header(REQUEST_ID_HEADER, request.id)
+        .send({ error: { ...body, request_id: request.id } });
     },
   });
-}
-
-/** Bytes one ingested event may take in a request: a 16 KB payload plus its other fields. */
-export const INGEST_BYTES_PER_EVENT = 17 * 1024;
-
-/**
- * Every body is limited to 1 MB except a batch of `POST /events`, which may hold
- * INGEST_MAX_BATCH events with full payloads (17 MB for the default 1000).
- */
-function raiseIngestBodyLimit(app: NestFastifyApplication, config: AppConfig): void {
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('onRoute', (route) => {
-      const methods = [route.method].flat();
-      if (route.url === `/${API_PREFIX}/events` && methods.includes('POST')) {
-        route.bodyLimit = config.ingestMaxBatch * INGEST_BYTES_PER_EVENT;
-      }
-    });
+  adapter.getHttpServer().headersTimeout = config.headersTimeoutMs;
+  return adapter;
 }
 
 /** Everything main.ts applies to the app; the test bootstrap calls the same function. */
-export function configureApp(app: NestFastifyApplication): void {
+export function configureApp(app: NestFastifyApplication, logger: Logger): void {
   const config = app.get<AppConfig>(appConfig.KEY);
-  raiseIngestBodyLimit(app, config);
-  app.setGlobalPrefix(API_PREFIX);
+  const operations = app.get<OperationsConfig>(operationsConfig.KEY);
+  app.setGlobalPrefix(API_PREFIX, { exclude: [METRICS_PATH] });
   registerBodyParsers(app);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalInterceptors(new EnvelopeInterceptor());
-  app.useGlobalFilters(new AllExceptionsFilter());
+  app.useGlobalFilters(new AllExceptionsFilter(logger));
+  if (operations.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: operations.corsOrigins[0] === '*' ? true : operations.corsOrigins,
+      exposedHeaders: [REQUEST_ID_HEADER, 'retry-after'],
+    });
+  }
+  installEdgeHooks(app.getHttpAdapter().getInstance(), {
+    config: operations,
+    ingestMaxBatch: config.ingestMaxBatch,
+    logger,
+    metrics: app.get(Metrics),
+  });
   setupSwagger(app, config.appVersion);
 }

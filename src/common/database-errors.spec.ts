@@ -1,4 +1,10 @@
-import { isDatabaseUnavailable, isDeadlock, retryOnDeadlock } from './database-errors.js';
+import {
+  DEADLOCK_ATTEMPTS,
+  isDatabaseTimeout,
+  isDatabaseUnavailable,
+  isDeadlock,
+  retryOnDeadlock,
+} from './database-errors.js';
 
 describe(isDatabaseUnavailable.name, () => {
   it.each([
@@ -21,7 +27,7 @@ describe(isDatabaseUnavailable.name, () => {
 });
 
 describe(retryOnDeadlock.name, () => {
-  it('runs the work once more after a deadlock, and only then', async () => {
+  it('runs the work again after a deadlock, and only then, a bounded number of times', async () => {
     let calls = 0;
     const deadlocked = { driverError: { code: '40P01' } };
     expect(isDeadlock(deadlocked)).toBe(true);
@@ -41,5 +47,29 @@ describe(retryOnDeadlock.name, () => {
       }),
     ).rejects.toThrow('boom');
     expect(calls).toBe(1);
+    calls = 0;
+    await expect(
+      retryOnDeadlock(async () => {
+        calls += 1;
+        throw deadlocked;
+      }),
+    ).rejects.toBe(deadlocked);
+    expect(calls).toBe(DEADLOCK_ATTEMPTS);
   });
+});
+
+describe(isDatabaseTimeout.name, () => {
+  it.each([
+    [{ code: '57014', message: 'canceling statement due to statement timeout' }],
+    [new Error('Query read timeout')],
+  ])('treats %j as a timeout', (error) => {
+    expect(isDatabaseTimeout(error)).toBe(true);
+  });
+
+  it.each([[{ code: '08006' }], [new Error('boom')], [undefined]])(
+    'does not treat %j as a timeout',
+    (error) => {
+      expect(isDatabaseTimeout(error)).toBe(false);
+    },
+  );
 });

@@ -24,15 +24,30 @@ export function isDeadlock(error: unknown): boolean {
   return (cause as { code?: unknown } | null)?.code === '40P01';
 }
 
+/** Attempts of a transaction PostgreSQL keeps aborting to break deadlocks. */
+export const DEADLOCK_ATTEMPTS = 5;
+
 /**
- * Runs `work` (a whole transaction) and once more if PostgreSQL aborted it to break a deadlock
- * with another writer (e.g. an import storing the same refs in another order).
+ * Runs `work` (a whole transaction), and again while PostgreSQL aborts it to break a deadlock
+ * with another writer (e.g. an import storing the same refs in another order), at most
+ * DEADLOCK_ATTEMPTS times. `work` gets the attempt number (1, 2, …).
  */
-export async function retryOnDeadlock<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (!isDeadlock(error)) throw error;
-    return work();
+export async function retryOnDeadlock<T>(work: (attempt: number) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await work(attempt);
+    } catch (error) {
+      if (!isDeadlock(error) || attempt >= DEADLOCK_ATTEMPTS) throw error;
+    }
   }
+}
+
+/**
+ * The database did not answer in time: a statement cancelled by `statement_timeout` (57014),
+ * or a query the client gave up on (the pool's client-side timeout, a frozen server).
+ */
+export function isDatabaseTimeout(error: unknown): boolean {
+  if (!error || typeof error !== 'object') return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return code === '57014' || (typeof message === 'string' && /Query read timeout/.test(message));
 }

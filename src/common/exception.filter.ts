@@ -1,13 +1,8 @@
-import {
-  Catch,
-  HttpException,
-  Logger,
-  type ArgumentsHost,
-  type ExceptionFilter,
-} from '@nestjs/common';
+import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import { ApiError, type ErrorCode } from './api-error.js';
-import { isDatabaseUnavailable } from './database-errors.js';
+import { isDatabaseTimeout, isDatabaseUnavailable } from './database-errors.js';
 import { bodyErrorMessage } from './request-body.js';
 
 /** The most `error.details` entries a response carries; the message says how many more there were. */
@@ -23,6 +18,7 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
   401: 'unauthorized',
   404: 'not_found',
   409: 'conflict',
+  429: 'rate_limited',
   503: 'service_unavailable',
 };
 
@@ -91,34 +87,37 @@ function describe(
   return undefined;
 }
 
-/** Maps every error to the `{error: {code, message, details}}` envelope; unknown ones to a bare 500. */
+/**
+ * Maps every error to the `{error: {code, message, details, request_id}}` envelope; unknown
+ * ones to a bare 500, logged with the request id.
+ */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
-  private readonly logger = new Logger('HTTP');
+  constructor(private readonly logger: Logger) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
-    let described = describe(exception, http.getRequest<FastifyRequest>());
-    if (!described && isDatabaseUnavailable(exception)) {
-      described = {
-        status: 503,
-        body: {
-          code: 'service_unavailable',
-          message: 'the database is unavailable; try again later',
-          details: [],
-        },
-      };
+    const request = http.getRequest<FastifyRequest>();
+    let described = describe(exception, request);
+    if (!described && (isDatabaseTimeout(exception) || isDatabaseUnavailable(exception))) {
+      const message = isDatabaseTimeout(exception)
+        ? 'the database did not answer in time; try again later'
+        : 'the database is unavailable; try again later';
+      described = { status: 503, body: { code: 'service_unavailable', message, details: [] } };
     }
     if (!described) {
       this.logger.error(
-        exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
+        { request_id: request.id, err: exception },
+        `unexpected error: ${exception instanceof Error ? exception.message : String(exception)}`,
       );
       described = {
         status: 500,
         body: { code: 'internal_error', message: 'an unexpected error occurred', details: [] },
       };
     }
-    void reply.status(described.status).send({ error: bounded(described.body) });
+    void reply
+      .status(described.status)
+      .send({ error: { ...bounded(described.body), request_id: request.id } });
   }
 }

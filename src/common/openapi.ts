@@ -4,6 +4,8 @@ import { ERROR_STATUS, type ErrorCode } from './api-error.js';
 import { MAX_ERROR_DETAILS } from './exception.filter.js';
 import { BODY_MESSAGES, REQUEST_BODY_LIMIT } from './request-body.js';
 
+const EXAMPLE_REQUEST_ID = '5f0c6b1e-8d2a-4c3e-9b7a-2e1f0a9c4d11';
+
 export class PaginationDto {
   @ApiProperty({ example: 20 }) limit: number;
   @ApiProperty({ example: 0 }) offset: number;
@@ -26,6 +28,14 @@ export class ErrorBodyDto {
       'many more (“…; and 1480 more”)',
   })
   details: unknown[];
+
+  @ApiProperty({
+    example: EXAMPLE_REQUEST_ID,
+    description:
+      "The request's id: its `X-Request-Id` when that is 1–128 characters of `[A-Za-z0-9._:-]`, " +
+      'else a generated one; also in the `X-Request-Id` response header and the access log line.',
+  })
+  request_id: string;
 }
 
 export class ErrorResponseDto {
@@ -37,6 +47,7 @@ const ERROR_EXAMPLES: Record<ErrorCode, string> = {
   unauthorized: 'a valid management key is required (X-Management-Key or Authorization: Bearer)',
   not_found: 'report not found: no-such-report',
   conflict: 'a recompute of this report, window and date range is already pending or running',
+  rate_limited: 'rate limit exceeded: at most 300 requests per 60 s; retry in 42 s',
   service_unavailable: 'the recompute queue is full; try again later',
   internal_error: 'an unexpected error occurred',
 };
@@ -64,7 +75,10 @@ export function ApiErrorExamples(
           examples: Object.fromEntries(
             Object.entries(examples).map(([name, { message, details = [] }]) => [
               name,
-              { summary: message, value: { error: { code, message, details } } },
+              {
+                summary: message,
+                value: { error: { code, message, details, request_id: EXAMPLE_REQUEST_ID } },
+              },
             ]),
           ),
         },

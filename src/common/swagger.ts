@@ -5,6 +5,7 @@ import { ErrorBodyDto, ErrorResponseDto, PaginationDto } from './openapi.js';
 export const MANAGEMENT_KEY_SCHEME = 'management-key';
 export const INGEST_KEY_SCHEME = 'ingest-key';
 export const BEARER_SCHEME = 'bearer-key';
+export const METRICS_TOKEN_SCHEME = 'metrics-token';
 
 export function buildOpenApiDocument(app: INestApplication, version: string): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -30,6 +31,10 @@ export function buildOpenApiDocument(app: INestApplication, version: string): Op
         description: 'the management key (or, on POST /events, the ingest key) as a bearer token',
       },
       BEARER_SCHEME,
+    )
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, when it is set' },
+      METRICS_TOKEN_SCHEME,
     )
     .build();
   // The envelope's shared shapes are documented once, whichever routes use them.

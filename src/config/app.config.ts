@@ -34,14 +34,14 @@ export interface AppConfig {
 /** Thrown for a bad environment value; the message names the variable. */
 export class ConfigError extends Error {}
 
-type Env = Record<string, string | undefined>;
+export type Env = Record<string, string | undefined>;
 
-function read(env: Env, name: string): string | undefined {
+export function read(env: Env, name: string): string | undefined {
   const value = env[name];
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+export function int(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = read(env, name);
   if (raw === undefined) return fallback;
   const value = parseInteger(raw);
@@ -51,7 +51,7 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   return value;
 }
 
-function bool(env: Env, name: string, fallback: boolean): boolean {
+export function bool(env: Env, name: string, fallback: boolean): boolean {
   const raw = read(env, name)?.toLowerCase();
   if (raw === undefined) return fallback;
   if (['true', '1', 'yes'].includes(raw)) return true;

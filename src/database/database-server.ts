@@ -1,8 +1,10 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { DataSource } from 'typeorm';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import { appConfig, type AppConfig } from '../config/app.config.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from './embedded-postgres.js';
+import { WORK_DATA_SOURCE } from './pools.js';
 
 /**
  * The PostgreSQL the service talks to: `DATABASE_URL` when set, otherwise an embedded server
@@ -29,9 +31,13 @@ export class DatabaseServer implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     if (!this.embedded) return;
-    // Close the pool before the server goes away, whichever shutdown hook runs first.
-    const dataSource = this.moduleRef.get(DataSource, { strict: false });
-    if (dataSource?.isInitialized) await dataSource.destroy();
+    // Close the pools before the server goes away, whichever shutdown hook runs first.
+    for (const name of [undefined, WORK_DATA_SOURCE]) {
+      const dataSource = this.moduleRef.get<DataSource>(getDataSourceToken(name), {
+        strict: false,
+      });
+      if (dataSource?.isInitialized) await dataSource.destroy();
+    }
     await this.embedded.stop();
     DatabaseServer.logger.log('embedded PostgreSQL stopped');
   }

@@ -1,10 +1,22 @@
 import { Global, Inject, Injectable, Logger, Module, type OnModuleInit } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { ConfigModule } from '@nestjs/config';
+import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import { appConfig, type AppConfig } from '../config/app.config.js';
+import { operationsConfig, type OperationsConfig } from '../config/operations.config.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
+import { Metrics } from '../metrics/metrics.service.js';
+import { TypeOrmNestLogger } from '../logging/typeorm-logger.js';
 import { DATABASE_SERVER_PROVIDER, DatabaseServer } from './database-server.js';
 import { dataSourceOptions } from './data-source-options.js';
 import { runMigrations } from './migrate.js';
+import {
+  apiPoolLimits,
+  poolStats,
+  WORK_DATA_SOURCE,
+  workPoolLimits,
+  workPoolSize,
+} from './pools.js';
 
 @Global()
 @Module({
@@ -20,7 +32,7 @@ class SchemaMigrator implements OnModuleInit {
 
   constructor(
     @Inject(appConfig.KEY) private readonly config: AppConfig,
-    private readonly dataSource: DataSource,
+    @InjectDataSource(WORK_DATA_SOURCE) private readonly dataSource: DataSource,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -30,19 +42,66 @@ class SchemaMigrator implements OnModuleInit {
   }
 }
 
-/** Connects TypeORM to the chosen PostgreSQL and applies migrations when configured to. */
+/** `tally_db_pool_*` gauges, read from both pools at every scrape. */
+@Injectable()
+class PoolMetrics implements OnModuleInit {
+  constructor(
+    private readonly metrics: Metrics,
+    @InjectDataSource() private readonly api: DataSource,
+    @InjectDataSource(WORK_DATA_SOURCE) private readonly work: DataSource,
+  ) {}
+
+  onModuleInit(): void {
+    this.metrics.addSampler(() => {
+      for (const [pool, dataSource] of [
+        ['api', this.api],
+        ['work', this.work],
+      ] as const) {
+        const stats = poolStats(dataSource);
+        this.metrics.dbPoolConnections.labels(pool).set(stats.total);
+        this.metrics.dbPoolIdleConnections.labels(pool).set(stats.idle);
+        this.metrics.dbPoolWaitingClients.labels(pool).set(stats.waiting);
+      }
+    });
+  }
+}
+
+/**
+ * Connects TypeORM to the chosen PostgreSQL through two pools, each with the limits of its
+ * purpose (see pools.ts), and applies migrations when configured to.
+ */
 @Module({
   imports: [
+    ConfigModule.forFeature(operationsConfig),
+    MetricsModule,
     DatabaseServerModule,
     TypeOrmModule.forRootAsync({
-      inject: [appConfig.KEY, DatabaseServer],
-      useFactory: (config: AppConfig, server: DatabaseServer) => ({
-        ...dataSourceOptions(server.url, config.databasePoolSize),
+      imports: [ConfigModule.forFeature(operationsConfig)],
+      inject: [appConfig.KEY, operationsConfig.KEY, DatabaseServer],
+      useFactory: (config: AppConfig, operations: OperationsConfig, server: DatabaseServer) => ({
+        ...dataSourceOptions(server.url, config.databasePoolSize, apiPoolLimits(operations)),
+        logger: new TypeOrmNestLogger(),
         // Fail fast at start-up instead of retrying for half a minute.
         retryAttempts: 0,
       }),
     }),
+    TypeOrmModule.forRootAsync({
+      name: WORK_DATA_SOURCE,
+      imports: [ConfigModule.forFeature(operationsConfig)],
+      inject: [appConfig.KEY, operationsConfig.KEY, DatabaseServer],
+      useFactory: (config: AppConfig, operations: OperationsConfig, server: DatabaseServer) => ({
+        ...dataSourceOptions(
+          server.url,
+          workPoolSize(config.recomputeConcurrency),
+          workPoolLimits(operations),
+          'tally-work',
+        ),
+        logger: new TypeOrmNestLogger(),
+        name: WORK_DATA_SOURCE,
+        retryAttempts: 0,
+      }),
+    }),
   ],
-  providers: [SchemaMigrator],
+  providers: [SchemaMigrator, PoolMetrics],
 })
 export class DatabaseModule {}

@@ -5,6 +5,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { appConfig, type AppConfig } from '../config/app.config.js';
 import { WINDOW_NAMES } from '../database/entities/index.js';
 import { withAdvisoryLock } from '../database/migrate.js';
+import { WORK_DATA_SOURCE } from '../database/pools.js';
 import { RecomputeService } from '../recompute/recompute.service.js';
 import { addDays, formatDay } from '../snapshots/bucket-range.js';
 import { REPORT_SLUGS } from '../snapshots/report-catalog.js';
@@ -27,7 +28,8 @@ export class DemoDataService implements OnApplicationBootstrap {
 
   constructor(
     @Inject(appConfig.KEY) private readonly config: AppConfig,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    /** The work pool: seeding runs long, and a second instance waits on its lock. */
+    @InjectDataSource(WORK_DATA_SOURCE) private readonly dataSource: DataSource,
     private readonly events: DemoDataRepository,
     private readonly recompute: RecomputeService,
     private readonly audit: AuditService,

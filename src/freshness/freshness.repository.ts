@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { WindowName } from '../database/entities/index.js';
+import { WORK_DATA_SOURCE } from '../database/pools.js';
 
 /** A report and window with its schedule, horizon and dirty days. */
 export interface ScopeState {
@@ -27,10 +28,17 @@ export interface ScopeState {
 const KEPT = `date_trunc(w.window_name, d.day::timestamp)::date >= $1::date - w.retention_days
           AND ($2::date IS NULL OR d.day >= $2::date)`;
 
-/** Change tracking, scheduling and retention SQL over snapshot_dirty_days and friends. */
+/**
+ * Change tracking, scheduling and retention SQL over snapshot_dirty_days and friends. The
+ * retention deletes run on the work pool (no statement timeout: a backlog of old rows takes what
+ * it takes, batch by batch).
+ */
 @Injectable()
 export class FreshnessRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectDataSource(WORK_DATA_SOURCE) private readonly workDataSource: DataSource,
+  ) {}
 
   /**
    * Every report and window with its dirty days in retention, on `today`; `eventsFrom` is the
@@ -79,7 +87,7 @@ export class FreshnessRepository {
     day: string,
     limit: number,
   ): Promise<number> {
-    const [{ count }] = await this.dataSource.query(
+    const [{ count }] = await this.workDataSource.query(
       `WITH doomed AS (
          SELECT id FROM metric_snapshots
           WHERE report_slug = $1 AND window_name = $2
@@ -98,7 +106,7 @@ export class FreshnessRepository {
    * them: the transaction tells the change-tracking trigger not to mark their days.
    */
   pruneEvents(day: string, limit: number): Promise<number> {
-    return this.dataSource.transaction(async (manager) => {
+    return this.workDataSource.transaction(async (manager) => {
       await manager.query(`SELECT set_config('tally.retention_prune', 'on', true)`);
       const [{ count }] = await manager.query(
         `WITH doomed AS (

@@ -1,8 +1,10 @@
 import { Controller, Get, Res } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiEnvelope } from '../common/openapi.js';
-import { HealthDto } from './health.dto.js';
+import { NO_RATE_LIMIT } from '../http/rate-limits.js';
+import { HealthDto, LivenessDto, ReadinessDto } from './health.dto.js';
 import { HealthService } from './health.service.js';
 
 @ApiTags('health')
@@ -18,5 +20,32 @@ export class HealthController {
     const health = await this.health.check();
     if (health.status !== 'ok') reply.status(503);
     return health;
+  }
+
+  @Get('live')
+  @RouteConfig(NO_RATE_LIMIT)
+  @ApiOperation({
+    summary: 'Liveness probe: the process answers (no dependency is checked)',
+    description: 'Restart the instance when this fails. Not rate limited.',
+  })
+  @ApiEnvelope(LivenessDto, { description: 'the process answers' })
+  live(): LivenessDto {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  @RouteConfig(NO_RATE_LIMIT)
+  @ApiOperation({
+    summary: 'Readiness probe: PostgreSQL answers, migrations are applied, not shutting down',
+    description:
+      'Send traffic to the instance only while this answers 200. It turns 503 at the very ' +
+      'start of shutdown, while running rebuilds still finish. Not rate limited.',
+  })
+  @ApiEnvelope(ReadinessDto, { description: 'ready for traffic' })
+  @ApiEnvelope(ReadinessDto, { status: 503, description: 'not ready: see `checks`' })
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<ReadinessDto> {
+    const readiness = await this.health.ready();
+    if (readiness.status !== 'ready') reply.status(503);
+    return readiness;
   }
 }

@@ -30,3 +30,29 @@ export class HealthDto {
   })
   freshness: 'ok' | 'lagging';
 }
+
+export class LivenessDto {
+  @ApiProperty({ enum: ['ok'], example: 'ok' })
+  status: 'ok';
+}
+
+export class ReadinessChecksDto {
+  /** True from the first moment of shutdown (the other checks are then skipped). */
+  @ApiProperty({ example: false })
+  shutting_down: boolean;
+
+  @ApiProperty({ enum: ['ok', 'unavailable', 'skipped'], example: 'ok' })
+  postgres: 'ok' | 'unavailable' | 'skipped';
+
+  /** `unknown` while PostgreSQL does not answer. */
+  @ApiProperty({ enum: ['ok', 'pending', 'unknown', 'skipped'], example: 'ok' })
+  migrations: 'ok' | 'pending' | 'unknown' | 'skipped';
+}
+
+export class ReadinessDto {
+  @ApiProperty({ enum: ['ready', 'not_ready'], example: 'ready' })
+  status: 'ready' | 'not_ready';
+
+  @ApiProperty({ type: ReadinessChecksDto })
+  checks: ReadinessChecksDto;
+}

@@ -1,18 +1,37 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import type { TallyHttpAdapter } from '../common/app-setup.js';
 import { appConfig, type AppConfig } from '../config/app.config.js';
 import { FreshnessService } from '../freshness/freshness.service.js';
-import type { HealthDto } from './health.dto.js';
+import type { HealthDto, ReadinessDto } from './health.dto.js';
 
 const PING_TIMEOUT_MS = 2000;
 
+/** Resolves to `work`'s result, or to `fallback` after `ms`. */
+async function within<T>(work: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 @Injectable()
 export class HealthService {
+  /** Once every migration this code knows is applied, it stays so. */
+  private migrated = false;
+
   constructor(
     @Inject(appConfig.KEY) private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly freshness: FreshnessService,
+    private readonly adapterHost: HttpAdapterHost,
   ) {}
 
   async check(): Promise<HealthDto> {
@@ -31,19 +50,54 @@ export class HealthService {
     };
   }
 
-  private async pingPostgres(): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS);
-    });
+  /**
+   * Whether this instance should get traffic: not shutting down (checked first: it turns at
+   * the very start of shutdown), PostgreSQL answering, and every migration applied.
+   */
+  async ready(): Promise<ReadinessDto> {
+    if (this.shuttingDown()) {
+      return {
+        status: 'not_ready',
+        checks: { shutting_down: true, postgres: 'skipped', migrations: 'skipped' },
+      };
+    }
+    const [postgres, migrated] = await Promise.all([this.pingPostgres(), this.migrationsApplied()]);
+    return {
+      status: postgres && migrated ? 'ready' : 'not_ready',
+      checks: {
+        shutting_down: false,
+        postgres: postgres ? 'ok' : 'unavailable',
+        migrations: migrated ? 'ok' : postgres ? 'pending' : 'unknown',
+      },
+    };
+  }
+
+  private shuttingDown(): boolean {
+    const adapter = this.adapterHost.httpAdapter as TallyHttpAdapter | undefined;
+    return adapter?.shutdownStarted === true;
+  }
+
+  private pingPostgres(): Promise<boolean> {
     const ping = this.dataSource.query('SELECT 1').then(
       () => true,
       () => false,
     );
-    try {
-      return await Promise.race([ping, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return within(ping, PING_TIMEOUT_MS, false);
+  }
+
+  private async migrationsApplied(): Promise<boolean> {
+    if (this.migrated) return true;
+    const known = this.dataSource.migrations.map(
+      (migration) => migration.name ?? migration.constructor.name,
+    );
+    const check = this.dataSource
+      .query('SELECT name FROM typeorm_migrations')
+      .then((rows: { name: string }[]) => {
+        const applied = new Set(rows.map((row) => row.name));
+        return known.every((name) => applied.has(name));
+      })
+      .catch(() => false);
+    this.migrated = await within(check, PING_TIMEOUT_MS, false);
+    return this.migrated;
   }
 }

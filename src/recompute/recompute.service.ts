@@ -8,6 +8,7 @@ import type { RecomputeRun } from '../database/entities/index.js';
 import { eventsRetentionStart, retentionProblem } from '../freshness/retention.js';
 import { formatDay } from '../snapshots/bucket-range.js';
 import { isReportSlug } from '../snapshots/report-catalog.js';
+import { Metrics } from '../metrics/metrics.service.js';
 import { RecomputeExecutor } from './executor/recompute-executor.js';
 import { HeldRuns } from './held-runs.js';
 import {
@@ -40,6 +41,7 @@ export class RecomputeService {
     private readonly executor: RecomputeExecutor,
     private readonly held: HeldRuns,
     private readonly clock: Clock,
+    private readonly metrics: Metrics,
   ) {}
 
   /**
@@ -114,6 +116,7 @@ export class RecomputeService {
     }
     if (!run) throw await this.busy(scope);
     this.held.hold(run.id);
+    this.metrics.countRun('pending', requestedBy);
     return run;
   }
 

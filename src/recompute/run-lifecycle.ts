@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -7,6 +8,8 @@ import { AuditService } from '../audit/audit.service.js';
 import { appConfig, type AppConfig } from '../config/app.config.js';
 import { transactionOpenedWith } from '../database/migrate.js';
 import type { RecomputeRun, RunSummary } from '../database/entities/index.js';
+import { WORK_DATA_SOURCE } from '../database/pools.js';
+import { Metrics } from '../metrics/metrics.service.js';
 import { bucketRange } from '../snapshots/bucket-range.js';
 import { isReportSlug } from '../snapshots/report-catalog.js';
 import { SnapshotChanges } from '../snapshots/snapshot-changes.js';
@@ -43,11 +46,14 @@ export class RunLifecycle {
   constructor(
     @Inject(appConfig.KEY) private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
+    /** Rebuilds run on the work pool: no statement timeout (see database/pools.ts). */
+    @InjectDataSource(WORK_DATA_SOURCE) private readonly workDataSource: DataSource,
     private readonly runs: RecomputeRepository,
     private readonly snapshots: SnapshotsRepository,
     private readonly changes: SnapshotChanges,
     private readonly audit: AuditService,
     private readonly held: HeldRuns,
+    private readonly metrics: Metrics,
   ) {}
 
   get leaseSeconds(): number {
@@ -80,10 +86,15 @@ export class RunLifecycle {
       const run = await this.runs.claim(runId, this.instanceId, this.leaseSeconds, MAX_ATTEMPTS);
       if (!run) return; // finished already, held by a live executor, or out of attempts
       this.held.hold(run.id, run.attempts);
+      this.metrics.countRun('running', run.requestedBy);
+      const started = performance.now();
+      const seconds = () => (performance.now() - started) / 1000;
       try {
         const summary = await this.rebuild(run);
         this.changes.changedHere(run.reportSlug);
         this.logger.log(`run ${run.id} completed: ${JSON.stringify(summary)}`);
+        this.metrics.countRun('completed', run.requestedBy);
+        this.metrics.observeRun(run.reportSlug, run.windowName, 'completed', seconds());
       } catch (error) {
         if (error instanceof LostClaimError) {
           this.logger.warn(`run ${run.id}: attempt ${run.attempts} lost its claim; rolled back`);
@@ -95,7 +106,9 @@ export class RunLifecycle {
           );
           return;
         }
-        await this.markFailed(run, error);
+        if (await this.markFailed(run, error)) {
+          this.metrics.observeRun(run.reportSlug, run.windowName, 'failed', seconds());
+        }
       }
     } finally {
       // Whatever happened, stop renewing: an unfinished run is recovered once its lease expires.
@@ -108,12 +121,14 @@ export class RunLifecycle {
     const message =
       `abandoned after ${orphan.attempts} attempts: the instance running it stopped ` +
       `(no heartbeat before its lease expired)`;
-    await this.dataSource.transaction(async (manager) => {
+    const abandoned = await this.dataSource.transaction(async (manager) => {
       const run = await this.runs.abandon(manager, orphan.id, MAX_ATTEMPTS, message);
-      if (!run) return;
+      if (!run) return undefined;
       this.logger.error(`run ${run.id} ${message}`);
       await this.recordOutcome(manager, run, 'recompute.failed', { error: message });
+      return run;
     });
+    if (abandoned) this.metrics.countRun('failed', abandoned.requestedBy);
   }
 
   private rebuild(run: RecomputeRun): Promise<RunSummary> {
@@ -121,7 +136,7 @@ export class RunLifecycle {
     const range = bucketRange(run.windowName, run.dateFrom, run.dateTo);
     const scope = { reportSlug: run.reportSlug, window: run.windowName, ...range, runId: run.id };
     const lock = rebuildLockStatement(run.reportSlug, run.windowName);
-    return transactionOpenedWith(this.dataSource, lock, async (manager) => {
+    return transactionOpenedWith(this.workDataSource, lock, async (manager) => {
       const rowsDeleted = await this.snapshots.deleteRange(manager, scope);
       const inserted = await this.snapshots.insertRange(manager, scope);
       const summary: RunSummary = {
@@ -137,18 +152,23 @@ export class RunLifecycle {
     });
   }
 
-  private async markFailed(run: RecomputeRun, error: unknown): Promise<void> {
+  /** Records the failure of this attempt; false when it could not (or no longer held the run). */
+  private async markFailed(run: RecomputeRun, error: unknown): Promise<boolean> {
     const reason = error instanceof Error ? error.message : String(error);
     const message = `rebuild failed: ${reason}`.slice(0, MAX_ERROR_LENGTH);
     this.logger.error(`run ${run.id} ${message}`);
     try {
-      await this.dataSource.transaction(async (manager) => {
-        if (!(await this.runs.fail(manager, run.id, run.attempts, message))) return;
+      const failed = await this.dataSource.transaction(async (manager) => {
+        if (!(await this.runs.fail(manager, run.id, run.attempts, message))) return false;
         await this.recordOutcome(manager, run, 'recompute.failed', { error: message });
+        return true;
       });
+      if (failed) this.metrics.countRun('failed', run.requestedBy);
+      return failed;
     } catch (failure) {
       // The database is unreachable: the run stays running until its lease expires, then retries.
       this.logger.error(`run ${run.id}: could not record the failure: ${String(failure)}`);
+      return false;
     }
   }
 

@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals';
 import type { AppConfig } from '../config/app.config.js';
+import { Metrics } from '../metrics/metrics.service.js';
 import { ReportResultCache } from './report-cache.js';
 import type { ReportRow, ReportsRepository, RunPage } from './reports.repository.js';
 import { ReportsService } from './reports.service.js';
@@ -55,6 +56,7 @@ describe(ReportsService.name, () => {
       repository as unknown as ReportsRepository,
       runnable as unknown as RunnableReports,
       cache,
+      new Metrics(),
     );
   });
 

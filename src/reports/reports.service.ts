@@ -4,6 +4,7 @@ import { ApiError } from '../common/api-error.js';
 import { isPrintable } from '../common/input-rules.js';
 import { Enveloped } from '../common/envelope.js';
 import { appConfig, type AppConfig } from '../config/app.config.js';
+import { Metrics } from '../metrics/metrics.service.js';
 import { addDays, formatDay } from '../snapshots/bucket-range.js';
 import { isReportSlug, REPORT_CATALOG } from '../snapshots/report-catalog.js';
 import { type ReportDefinitionDto } from './dto/report-definition.dto.js';
@@ -70,6 +71,7 @@ export class ReportsService {
     private readonly repository: ReportsRepository,
     private readonly runnable: RunnableReports,
     private readonly cache: ReportResultCache,
+    private readonly metrics: Metrics,
   ) {}
 
   async list(raw: RawQuery): Promise<Enveloped<ReportDefinitionDto[]>> {
@@ -101,6 +103,7 @@ export class ReportsService {
     const query = this.parseRun(report, raw);
     const key = runCacheKey(slug, query);
     const cached = report.cacheTtlSeconds > 0 ? this.cache.get(key) : undefined;
+    this.metrics.countReportCache(report.slug, cached !== undefined);
     const result = cached ?? (await this.read(key, report, query));
     return this.envelope(report, query, result, cached !== undefined, elapsedMs(started));
   }
@@ -118,6 +121,7 @@ export class ReportsService {
     const parsed = this.parseRunUrl(url, report, raw);
     const cached = parsed && this.cache.get(parsed.key);
     if (!cached) return undefined;
+    this.metrics.countReportCache(report.slug, true);
     cached.hitBody ??= this.hitBody(report, parsed.query, cached);
     return cached.hitBody.head + elapsedMs(started) + cached.hitBody.tail;
   }

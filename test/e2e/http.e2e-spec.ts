@@ -1,7 +1,12 @@
 import { useTestApp } from '../support/context.js';
 
 const errorBody = (code: string) => ({
-  error: { code, message: expect.any(String), details: expect.any(Array) },
+  error: {
+    code,
+    message: expect.any(String),
+    details: expect.any(Array),
+    request_id: expect.any(String),
+  },
 });
 
 describe('HTTP basics: envelope, errors, OpenAPI', () => {
@@ -35,6 +40,7 @@ describe('HTTP basics: envelope, errors, OpenAPI', () => {
       'unauthorized',
       'not_found',
       'conflict',
+      'rate_limited',
       'service_unavailable',
       'internal_error',
     ]);

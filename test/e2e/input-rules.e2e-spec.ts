@@ -70,7 +70,12 @@ describe('the input rules, the same on every route', () => {
           .expect(400);
         const message = `${name} is not a known field (allowed: ${BODY_FIELDS})`;
         expect(res.body).toEqual({
-          error: { code: 'invalid_request', message, details: [{ parameter: name, message }] },
+          error: {
+            code: 'invalid_request',
+            message,
+            details: [{ parameter: name, message }],
+            request_id: expect.any(String),
+          },
         });
         expect(await runCount()).toBe(before);
       },
@@ -197,7 +202,12 @@ describe('the input rules, the same on every route', () => {
       const body = { ...valid, ...change };
       const res = await trigger(body).expect(400);
       expect(res.body).toEqual({
-        error: { code: 'invalid_request', message, details: [{ parameter, message }] },
+        error: {
+          code: 'invalid_request',
+          message,
+          details: [{ parameter, message }],
+          request_id: expect.any(String),
+        },
       });
     });
   });

@@ -242,6 +242,7 @@ describe('recompute runs through the management API', () => {
           code: 'invalid_request',
           message: expect.stringContaining(field),
           details: expect.any(Array),
+          request_id: expect.any(String),
         },
       });
       expect(res.body.error.details).toContainEqual(expect.objectContaining({ parameter: field }));
@@ -286,6 +287,7 @@ describe('recompute runs through the management API', () => {
         code: 'not_found',
         message: 'report not found: no-such-report',
         details: [],
+        request_id: expect.any(String),
       });
       const { rows } = await ctx.db.sql.query(
         `SELECT count(*)::int AS n FROM recompute_runs WHERE report_slug = 'no-such-report'`,
@@ -496,6 +498,7 @@ describe('recompute runs through the management API', () => {
               message:
                 'a valid management key is required (X-Management-Key or Authorization: Bearer)',
               details: [],
+              request_id: expect.any(String),
             },
           });
           expect(JSON.stringify(res.body)).not.toContain(MANAGEMENT_KEY);

@@ -71,6 +71,7 @@ describe('recompute triggers under concurrency', () => {
         message:
           'a recompute of volume-by-period/day 2026-05-01..2026-05-10 is already pending or running',
         details: [{ run_id: id, status: expect.stringMatching(/^(pending|running)$/) }],
+        request_id: expect.any(String),
       });
     }
     expect(
@@ -184,6 +185,7 @@ describe('a full executor queue', () => {
         code: 'service_unavailable',
         message: 'the recompute queue is full; try again later',
         details: [],
+        request_id: expect.any(String),
       });
       await expectNothingLeftFor('2026-05-02');
       expect(await count(ctx.db, `recompute_runs WHERE status = 'pending'`)).toBe(0);

@@ -269,6 +269,7 @@ describe('graceful shutdown', () => {
       code: 'service_unavailable',
       message: 'the service is shutting down; try again later',
       details: [],
+      request_id: expect.any(String),
     });
     await setGate(ctx.db.sql, false);
     await closing;

@@ -204,6 +204,7 @@ describe('GET /api/v1/reports (catalog) and /api/v1/reports/{slug}', () => {
         code: 'not_found',
         message: expect.stringMatching(/^report not found: /),
         details: [],
+        request_id: expect.any(String),
       },
     });
   });
@@ -244,6 +245,7 @@ describe('report routes while PostgreSQL is unreachable', () => {
             code: 'service_unavailable',
             message: 'the database is unavailable; try again later',
             details: [],
+            request_id: expect.any(String),
           },
         },
       });

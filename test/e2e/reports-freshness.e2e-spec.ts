@@ -124,6 +124,7 @@ describe('report runs and retention', () => {
       code: 'invalid_request',
       message,
       details: [{ parameter: 'date_from', message }],
+      request_id: expect.any(String),
     });
     await ctx.http.get(runUrl('top-entities', { date_from: first })).expect(200);
     const byDefault = await ctx.http.get(runUrl('top-entities', {})).expect(200);

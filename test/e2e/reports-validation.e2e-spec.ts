@@ -81,6 +81,7 @@ describe('GET /api/v1/reports/{slug}/run rejects every malformed parameter with 
         code: 'invalid_request',
         message: expect.stringContaining(parameter),
         details: [{ parameter, message: res.body.error.message }],
+        request_id: expect.any(String),
       },
     });
   });
@@ -126,6 +127,7 @@ describe('GET /api/v1/reports/{slug}/run rejects every malformed parameter with 
       code: 'not_found',
       message: 'report not found: nope',
       details: [],
+      request_id: expect.any(String),
     });
   });
 

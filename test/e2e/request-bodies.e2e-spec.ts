@@ -8,7 +8,9 @@ const JSON_TYPE = 'application/json';
 const valid = runBody();
 
 /** The error envelope of a body refused as a whole (no field to name). */
-const refused = (message: string) => ({ error: { code: 'invalid_request', message, details: [] } });
+const refused = (message: string) => ({
+  error: { code: 'invalid_request', message, details: [], request_id: expect.any(String) },
+});
 
 const NOT_JSON = 'request body must be JSON, sent with Content-Type: application/json';
 const INVALID_JSON = 'request body must be valid JSON';
@@ -120,6 +122,7 @@ describe('request bodies: JSON only, refused as a whole with a message saying wh
           parameter,
           message: `${parameter} is required`,
         })),
+        request_id: expect.any(String),
       });
     }
   });

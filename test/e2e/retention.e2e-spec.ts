@@ -102,6 +102,7 @@ describe('retention of snapshots', () => {
       code: 'invalid_request',
       message,
       details: [{ parameter: 'date_from', message }],
+      request_id: expect.any(String),
     });
     await ctx.http.post('/api/v1/recomputations').set(AUTH).send(body(first)).expect(202);
   });

@@ -65,6 +65,7 @@ describe('event sources', () => {
       code: 'conflict',
       message: 'event source already exists: mollie',
       details: [],
+      request_id: expect.any(String),
     });
     // A new source takes events at once, and its slug is a valid report filter.
     await ctx.http

@@ -3,10 +3,14 @@ import type { INestApplicationContext, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
+import type { DestinationStream } from 'pino';
 import supertest from 'supertest';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module.js';
 import { configureApp, createHttpAdapter } from '../../src/common/app-setup.js';
+import { loadConfig } from '../../src/config/app.config.js';
+import { loadOperationsConfig } from '../../src/config/operations.config.js';
+import { createLogger, PinoNestLogger } from '../../src/logging/logger.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -35,6 +39,12 @@ const TEST_ENV: Env = {
   INGEST_API_KEY: 'test-ingest-key',
   // The scheduler refreshes and prunes on its own clock; tests that want it turn it on.
   REFRESH_ENABLED: 'false',
+  // Limits count across requests: tests that check them set their own; the rest run the limiter
+  // (so it sees every request) with limits no test reaches.
+  RATE_LIMIT_PUBLIC: '1000000',
+  RATE_LIMIT_MANAGEMENT: '1000000',
+  RATE_LIMIT_INGEST: '1000000',
+  RATE_LIMIT_AUTH_FAILURES: '1000000',
 };
 
 export const MANAGEMENT_KEY = 'test-management-key';
@@ -63,6 +73,8 @@ export interface StartAppOptions {
   env?: Env;
   /** Provider overrides, e.g. `{ provide: RecomputeExecutor, useValue: executor }`. */
   overrides?: Override[];
+  /** Where the app's log lines go (JSON); stdout by default. */
+  logDestination?: DestinationStream;
 }
 
 /** Boots the real AppModule on `databaseUrl` with the production HTTP setup. */
@@ -82,10 +94,15 @@ export async function startApp(
             : chain.useClass(override.useClass);
       }
       const moduleRef = await builder.compile({ abortOnError: false } as never);
-      const nest = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(), {
-        logger: ['error'],
-      });
-      configureApp(nest);
+      const logger = createLogger(
+        { level: loadConfig(process.env).logLevel, format: 'json' },
+        options.logDestination,
+      );
+      const nest = moduleRef.createNestApplication<NestFastifyApplication>(
+        createHttpAdapter(loadOperationsConfig(process.env), logger),
+        { logger: new PinoNestLogger(logger) },
+      );
+      configureApp(nest, logger);
       await nest.init();
       await nest.getHttpAdapter().getInstance().ready();
       return nest;

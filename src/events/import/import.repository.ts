@@ -3,7 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { DataSource, QueryRunner } from 'typeorm';
-import { isDeadlock } from '../../common/database-errors.js';
+import { retryOnDeadlock } from '../../common/database-errors.js';
+import { WORK_DATA_SOURCE } from '../../database/pools.js';
 import type { NewEvent } from '../event-rules.js';
 import { insertNewEventsSql, STORED_CONTENT_DIFFERS } from '../events.repository.js';
 
@@ -56,7 +57,8 @@ function copyRow({ line, event }: LineEvent): string {
  */
 @Injectable()
 export class ImportRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  /** The work pool: a bulk load's statements may run long (see database/pools.ts). */
+  constructor(@InjectDataSource(WORK_DATA_SOURCE) private readonly dataSource: DataSource) {}
 
   /** A connection of its own, with the staging table; `close` it when done. */
   async open(): Promise<ImportSession> {
@@ -86,12 +88,9 @@ export class ImportSession {
    * chunk is stored again in ref order, the order every writer can agree on.
    */
   async store(rows: readonly LineEvent[]): Promise<ChunkResult> {
-    try {
-      return await this.storeInOrder(rows, 't.line');
-    } catch (error) {
-      if (!isDeadlock(error)) throw error;
-      return this.storeInOrder(rows, 't.external_ref');
-    }
+    return retryOnDeadlock((attempt) =>
+      this.storeInOrder(rows, attempt === 1 ? 't.line' : 't.external_ref'),
+    );
   }
 
   private async storeInOrder(rows: readonly LineEvent[], order: string): Promise<ChunkResult> {

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { AppConfig } from '../../config/app.config.js';
+import { Metrics } from '../../metrics/metrics.service.js';
 import { InProcessExecutor } from './in-process.executor.js';
 
 /** A task the test finishes by hand. */
@@ -14,11 +15,17 @@ function gate() {
   return { task, open, started };
 }
 
-const executor = (concurrency: number, queueSize: number) =>
-  new InProcessExecutor({
-    recomputeConcurrency: concurrency,
-    recomputeQueueSize: queueSize,
-  } as AppConfig);
+const executor = (concurrency: number, queueSize: number, metrics = new Metrics()) =>
+  new InProcessExecutor(
+    { recomputeConcurrency: concurrency, recomputeQueueSize: queueSize } as AppConfig,
+    metrics,
+  );
+
+/** The current value of a gauge without labels. */
+async function gauge(metrics: Metrics, name: string): Promise<number> {
+  const metric = await metrics.registry.getSingleMetric(name)!.get();
+  return metric.values[0]?.value ?? 0;
+}
 
 describe(InProcessExecutor.name, () => {
   beforeAll(() => Logger.overrideLogger(false)); // the failing task below logs an error
@@ -37,6 +44,25 @@ describe(InProcessExecutor.name, () => {
     expect(subject.hasCapacity()).toBe(true);
     tasks[1].open();
     tasks[2].open();
+  });
+
+  it('reports its queue depth and running tasks as gauges', async () => {
+    const metrics = new Metrics();
+    const subject = executor(1, 5, metrics);
+    const tasks = [gate(), gate(), gate()];
+    for (const t of tasks) subject.submit(t.task);
+    expect(await gauge(metrics, 'tally_recompute_running_runs')).toBe(1);
+    expect(await gauge(metrics, 'tally_recompute_queue_depth')).toBe(2);
+    tasks[0].open();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await gauge(metrics, 'tally_recompute_running_runs')).toBe(1);
+    expect(await gauge(metrics, 'tally_recompute_queue_depth')).toBe(1);
+    tasks[1].open();
+    tasks[2].open();
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await gauge(metrics, 'tally_recompute_running_runs')).toBe(0);
+    expect(await gauge(metrics, 'tally_recompute_queue_depth')).toBe(0);
   });
 
   it('with a queue of 0, accepts only while a slot is free', () => {

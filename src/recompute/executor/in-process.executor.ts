@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { appConfig, type AppConfig } from '../../config/app.config.js';
+import { Metrics } from '../../metrics/metrics.service.js';
 import { RecomputeExecutor, type RecomputeTask } from './recompute-executor.js';
 
 /** Runs up to RECOMPUTE_CONCURRENCY tasks at once, with up to RECOMPUTE_QUEUE_SIZE waiting. */
@@ -10,7 +11,10 @@ export class InProcessExecutor extends RecomputeExecutor {
   private readonly running = new Set<Promise<void>>();
   private stopping = false;
 
-  constructor(@Inject(appConfig.KEY) private readonly config: AppConfig) {
+  constructor(
+    @Inject(appConfig.KEY) private readonly config: AppConfig,
+    private readonly metrics: Metrics,
+  ) {
     super();
   }
 
@@ -22,12 +26,14 @@ export class InProcessExecutor extends RecomputeExecutor {
     if (!this.hasCapacity()) return false;
     this.queue.push(task);
     this.pump();
+    this.report();
     return true;
   }
 
   async drain(graceMs: number): Promise<void> {
     this.stopping = true;
     this.queue.length = 0;
+    this.report();
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
     await Promise.race([Promise.allSettled([...this.running]), deadline]);
   }
@@ -44,8 +50,15 @@ export class InProcessExecutor extends RecomputeExecutor {
         .finally(() => {
           this.running.delete(done);
           this.pump();
+          this.report();
         });
       this.running.add(done);
     }
+  }
+
+  /** The executor's gauges: queued and running tasks. */
+  private report(): void {
+    this.metrics.recomputeQueueDepth.set(this.queue.length);
+    this.metrics.recomputeRunning.set(this.running.size);
   }
 }

@@ -1,0 +1,117 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { ApiError } from '../common/api-error.js';
+import type { OperationsConfig } from '../config/operations.config.js';
+import type { Metrics } from '../metrics/metrics.service.js';
+import { RateLimiter, type EdgeRouteConfig } from './rate-limits.js';
+import { repeatedHeader } from './repeated-headers.js';
+import { REQUEST_ID_HEADER } from './request-id.js';
+import { securityHeadersFor } from './security-headers.js';
+
+/** The ingestion route, the one route whose body may be larger than BODY_LIMIT_BYTES. */
+export const INGEST_ROUTE = { method: 'POST', url: '/api/v1/events' } as const;
+
+/** Bytes one ingested event may take in a request: a 16 KB payload plus its other fields. */
+export const INGEST_BYTES_PER_EVENT = 17 * 1024;
+
+/**
+ * The body limit of `POST /events`: INGEST_BODY_LIMIT_BYTES, by default room for
+ * INGEST_MAX_BATCH events with full payloads (17 MB for the default 1000).
+ */
+export function ingestBodyLimit(config: OperationsConfig, ingestMaxBatch: number): number {
+  return config.ingestBodyLimitBytes ?? ingestMaxBatch * INGEST_BYTES_PER_EVENT;
+}
+
+/** Longest request URL written to an access line. */
+const MAX_LOGGED_URL = 1000;
+
+const HEADER_NAMES: Record<string, string> = {
+  'x-actor': 'X-Actor',
+  'x-request-id': 'X-Request-Id',
+  'x-management-key': 'X-Management-Key',
+  'x-ingest-key': 'X-Ingest-Key',
+  authorization: 'Authorization',
+};
+
+function repeatedHeaderError(name: string): ApiError {
+  const header = HEADER_NAMES[name] ?? name;
+  const message = `the ${header} header must be sent once, not repeated`;
+  return ApiError.invalid(message, [{ header, message }]);
+}
+
+export interface EdgeOptions {
+  config: OperationsConfig;
+  ingestMaxBatch: number;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/**
+ * The Fastify hooks every request passes, whether Nest or a hook ahead of it (the report-run
+ * cache hits) answers it. Registered before anything else, so they run first:
+ *
+ * - `onRequest`: the security headers and `X-Request-Id` on the reply, a 400 for a repeated
+ *   identity or credential header, then the rate limits;
+ * - `onResponse`: the request's duration in the HTTP histogram, one access line, and a 401
+ *   counted against the caller's failed authentications.
+ */
+export function installEdgeHooks(
+  fastify: FastifyInstance,
+  { config, ingestMaxBatch, logger, metrics }: EdgeOptions,
+): void {
+  const ingestLimit = ingestBodyLimit(config, ingestMaxBatch);
+  fastify.addHook('onRoute', (route) => {
+    const methods = [route.method].flat();
+    if (route.url === INGEST_ROUTE.url && methods.includes(INGEST_ROUTE.method)) {
+      route.bodyLimit = ingestLimit;
+    }
+  });
+
+  const headersFor = securityHeadersFor();
+  const limiter = new RateLimiter(config.rateLimits);
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.headers(headersFor(request.url)).header(REQUEST_ID_HEADER, request.id);
+    const repeated = repeatedHeader(request.raw.rawHeaders);
+    const refused =
+      repeated === undefined
+        ? limiter.check(request, reply, request.routeOptions.config as EdgeRouteConfig)
+        : repeatedHeaderError(repeated);
+    done(refused as FastifyError | undefined);
+  });
+
+  const observe = config.metricsEnabled;
+  const accessLog = logger.isLevelEnabled('info');
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const ms = reply.elapsedTime;
+    const route = request.routeOptions.url;
+    if (observe) {
+      metrics.observeHttpRequest(request.method, route ?? 'unmatched', reply.statusCode, ms / 1000);
+    }
+    if (accessLog) logAccess(logger, request, reply, route, ms);
+    limiter.recordResponse(request, reply.statusCode);
+    done();
+  });
+}
+
+/** The access line of one request (at `info`; `LOG_LEVEL=warn` turns access lines off). */
+function logAccess(
+  logger: Logger,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  route: string | undefined,
+  ms: number,
+): void {
+  const url = request.url;
+  logger.info(
+    {
+      request_id: request.id,
+      method: request.method,
+      route: route ?? null,
+      url: url.length > MAX_LOGGED_URL ? `${url.slice(0, MAX_LOGGED_URL)}…` : url,
+      status: reply.statusCode,
+      duration_ms: Math.round(ms * 1000) / 1000,
+      remote_address: request.ip,
+    },
+    'request',
+  );
+}

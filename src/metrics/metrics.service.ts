@@ -1,0 +1,175 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Request durations: cache hits take well under a millisecond, report reads up to seconds. */
+const HTTP_BUCKETS = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
+/** Rebuilds: a day takes milliseconds, a year of a large report minutes. */
+const RUN_BUCKETS = [0.01, 0.05, 0.25, 1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600];
+
+/** Distinct `requested_by` values kept as labels; further requesters are counted as `other`. */
+export const MAX_REQUESTER_LABELS = 50;
+const MAX_LABEL_LENGTH = 64;
+
+export type RunStatusLabel = 'pending' | 'running' | 'completed' | 'failed';
+
+/**
+ * The service's Prometheus metrics: one registry per process, served by `GET /metrics`.
+ *
+ * Each family is a field below, updated by the code that knows the fact (inject `Metrics`).
+ * To add a family, declare it here: a name `tally_<what>_<unit>` (counters end in `_total`), a
+ * help text, its label names (bounded values only: report slugs, windows, statuses; never ids or
+ * free text) and `registers: [this.registry]`. A value that is read rather than counted (a pool
+ * size, a lag computed in SQL) goes into a gauge set by a sampler: `addSampler(fn)` runs `fn`
+ * before every scrape. Then describe it in docs/operations.md.
+ */
+@Injectable()
+export class Metrics {
+  private readonly logger = new Logger('Metrics');
+  readonly registry = new Registry();
+
+  readonly httpRequestDuration = new Histogram({
+    name: 'tally_http_request_duration_seconds',
+    help: 'HTTP requests by method, route template and status, from routing to the last byte',
+    labelNames: ['method', 'route', 'status_code'],
+    buckets: HTTP_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly reportCacheRequests = new Counter({
+    name: 'tally_report_cache_requests_total',
+    help: 'Report runs by report and cache result (hit: served from the result cache)',
+    labelNames: ['report', 'result'],
+    registers: [this.registry],
+  });
+
+  readonly recomputeRuns = new Counter({
+    name: 'tally_recompute_runs_total',
+    help: 'Recompute runs reaching a status in this instance, by status and requester',
+    labelNames: ['status', 'requested_by'],
+    registers: [this.registry],
+  });
+
+  readonly recomputeRunDuration = new Histogram({
+    name: 'tally_recompute_run_duration_seconds',
+    help: 'Duration of recompute attempts in this instance, from claim to outcome',
+    labelNames: ['report', 'window', 'status'],
+    buckets: RUN_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly recomputeQueueDepth = new Gauge({
+    name: 'tally_recompute_queue_depth',
+    help: "Recompute runs waiting in this instance's executor queue",
+    registers: [this.registry],
+  });
+
+  readonly recomputeRunning = new Gauge({
+    name: 'tally_recompute_running_runs',
+    help: 'Recompute runs executing in this instance',
+    registers: [this.registry],
+  });
+
+  readonly dbPoolConnections = new Gauge({
+    name: 'tally_db_pool_connections',
+    help: 'Open connections of a database pool (idle and in use)',
+    labelNames: ['pool'],
+    registers: [this.registry],
+  });
+
+  readonly dbPoolIdleConnections = new Gauge({
+    name: 'tally_db_pool_idle_connections',
+    help: 'Idle connections of a database pool',
+    labelNames: ['pool'],
+    registers: [this.registry],
+  });
+
+  readonly dbPoolWaitingClients = new Gauge({
+    name: 'tally_db_pool_waiting_clients',
+    help: 'Queries waiting for a connection of a database pool',
+    labelNames: ['pool'],
+    registers: [this.registry],
+  });
+
+  private readonly samplers: (() => void | Promise<void>)[] = [];
+  private readonly httpSeries = new Map<string, Histogram.Internal<string>>();
+  private readonly cacheSeries = new Map<string, Counter.Internal>();
+  private readonly requesters = new Set<string>();
+  private defaultsCollected = false;
+
+  /** Adds the process and Node.js defaults (CPU, memory, event loop lag, GC, handles). */
+  collectDefaults(): void {
+    if (this.defaultsCollected) return;
+    this.defaultsCollected = true;
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Runs `sample` before every scrape, to set gauges from state that is read, not counted. */
+  addSampler(sample: () => void | Promise<void>): void {
+    this.samplers.push(sample);
+  }
+
+  /** The registry in Prometheus text format, after the samplers ran (a failing one is logged). */
+  async scrape(): Promise<string> {
+    await Promise.all(
+      this.samplers.map(async (sample) => {
+        try {
+          await sample();
+        } catch (error) {
+          this.logger.warn(`a metrics sampler failed: ${String(error)}`);
+        }
+      }),
+    );
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** One HTTP request (the hot path: each label combination's series is looked up once). */
+  observeHttpRequest(method: string, route: string, statusCode: number, seconds: number): void {
+    const key = `${method} ${statusCode} ${route}`;
+    let series = this.httpSeries.get(key);
+    if (!series) {
+      series = this.httpRequestDuration.labels(method, route, String(statusCode));
+      this.httpSeries.set(key, series);
+    }
+    series.observe(seconds);
+  }
+
+  /** One report run answered from the cache (hit) or from the snapshots (miss). */
+  countReportCache(report: string, hit: boolean): void {
+    const key = `${hit ? 'hit' : 'miss'} ${report}`;
+    let series = this.cacheSeries.get(key);
+    if (!series) {
+      series = this.reportCacheRequests.labels(report, hit ? 'hit' : 'miss');
+      this.cacheSeries.set(key, series);
+    }
+    series.inc();
+  }
+
+  /** A run reaching `status`; `requestedBy` is a label for the first MAX_REQUESTER_LABELS. */
+  countRun(status: RunStatusLabel, requestedBy: string): void {
+    this.recomputeRuns.labels(status, this.requesterLabel(requestedBy)).inc();
+  }
+
+  /** A finished rebuild attempt. */
+  observeRun(
+    report: string,
+    window: string,
+    status: 'completed' | 'failed',
+    seconds: number,
+  ): void {
+    this.recomputeRunDuration.labels(report, window, status).observe(seconds);
+  }
+
+  private requesterLabel(requestedBy: string): string {
+    const label = requestedBy.slice(0, MAX_LABEL_LENGTH);
+    if (this.requesters.has(label)) return label;
+    if (this.requesters.size >= MAX_REQUESTER_LABELS) return 'other';
+    this.requesters.add(label);
+    return label;
+  }
+}

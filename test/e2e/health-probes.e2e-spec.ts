@@ -1,0 +1,96 @@
+import { startApp } from '../support/app.js';
+import { useTestApp, useTestDatabase } from '../support/context.js';
+import {
+  AUTH,
+  insertEvents,
+  installGate,
+  setGate,
+  waitFor,
+  waitForStatus,
+} from '../support/recompute.js';
+
+const READY = {
+  status: 'ready',
+  checks: { shutting_down: false, postgres: 'ok', migrations: 'ok' },
+};
+
+describe('GET /api/v1/health/live and /health/ready', () => {
+  const ctx = useTestApp('migrated');
+
+  it('live answers while the process does', async () => {
+    const res = await ctx.http.get('/api/v1/health/live').expect(200);
+    expect(res.body).toEqual({ data: { status: 'ok' }, meta: {} });
+  });
+
+  it('ready answers 200 with its checks', async () => {
+    const res = await ctx.http.get('/api/v1/health/ready').expect(200);
+    expect(res.body).toEqual({ data: READY, meta: {} });
+  });
+
+  it('ready is 503 while PostgreSQL is unreachable; live stays 200', async () => {
+    await ctx.db.drop();
+    const res = await ctx.http.get('/api/v1/health/ready').expect(503);
+    expect(res.body.data).toEqual({
+      status: 'not_ready',
+      checks: { shutting_down: false, postgres: 'unavailable', migrations: 'ok' },
+    });
+    await ctx.http.get('/api/v1/health/live').expect(200);
+  });
+});
+
+describe('readiness with migrations pending', () => {
+  const ctx = useTestApp('blank', { env: { APP_AUTO_MIGRATE: 'false' } });
+
+  it('is 503 naming the migrations', async () => {
+    const res = await ctx.http.get('/api/v1/health/ready').expect(503);
+    expect(res.body.data).toEqual({
+      status: 'not_ready',
+      checks: { shutting_down: false, postgres: 'ok', migrations: 'pending' },
+    });
+  });
+});
+
+describe('readiness during shutdown', () => {
+  const ctx = useTestDatabase('migrated');
+
+  beforeAll(async () => {
+    await insertEvents(ctx.db.sql, 300, '2026-07-01T00:00:00Z', '2026-07-10T00:00:00Z');
+    await installGate(ctx.db.sql);
+  });
+
+  it('turns 503 first, while the service still serves and a rebuild finishes', async () => {
+    const app = await startApp(ctx.db.url, { env: { SHUTDOWN_GRACE_SECONDS: '60' } });
+    await setGate(ctx.db.sql, true);
+    const run = await app.http
+      .post('/api/v1/recomputations')
+      .set(AUTH)
+      .send({
+        report_slug: 'status-counts',
+        window: 'day',
+        date_from: '2026-07-01',
+        date_to: '2026-07-09',
+      })
+      .expect(202);
+    await waitForStatus(ctx.db.sql, run.body.data.id, ['running']);
+    await app.http.get('/api/v1/health/ready').expect(200);
+
+    const closing = app.close(); // waits for the held rebuild
+    const notReady = await waitFor('readiness to turn 503', async () => {
+      const res = await app.http.get('/api/v1/health/ready');
+      return res.status === 503 ? res.body : undefined;
+    });
+    expect(notReady.data).toEqual({
+      status: 'not_ready',
+      checks: { shutting_down: true, postgres: 'skipped', migrations: 'skipped' },
+    });
+    // Everything else still answers: the process is alive and still serves requests.
+    await app.http.get('/api/v1/health/live').expect(200);
+    await app.http.get('/api/v1/reports').expect(200);
+
+    await setGate(ctx.db.sql, false);
+    await closing;
+    expect((await waitForStatus(ctx.db.sql, run.body.data.id, ['completed'])).status).toBe(
+      'completed',
+    );
+  });
+});

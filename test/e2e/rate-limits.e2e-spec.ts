@@ -1,0 +1,121 @@
+import type { Response } from 'supertest';
+import { INGEST_KEY, MANAGEMENT_KEY } from '../support/app.js';
+import { useTestApp } from '../support/context.js';
+
+/** A window no test outlives, so counts never reset mid-test. */
+const WINDOW = '3600';
+
+function expectRateLimited(res: Response, message: RegExp): void {
+  expect(res.status).toBe(429);
+  const retryAfter = Number(res.headers['retry-after']);
+  expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 3600).toBe(true);
+  expect(res.body).toEqual({
+    error: {
+      code: 'rate_limited',
+      message: expect.stringMatching(message),
+      details: [{ retry_after_seconds: retryAfter }],
+      request_id: res.headers['x-request-id'],
+    },
+  });
+}
+
+describe('rate limit of public routes (per client IP)', () => {
+  const ctx = useTestApp('migrated', {
+    env: { RATE_LIMIT_PUBLIC: '3', RATE_LIMIT_WINDOW_SECONDS: WINDOW },
+  });
+  const run = '/api/v1/reports/status-counts/run?date_from=2026-01-01&date_to=2026-01-07';
+
+  it('answers 429 with Retry-After once the limit is used up, cache hits included', async () => {
+    await ctx.http.get(run).expect(200);
+    const hit = await ctx.http.get(run).expect(200);
+    expect(hit.body.meta.cache_hit).toBe(true);
+    await ctx.http.get('/api/v1/reports').expect(200);
+    expectRateLimited(
+      await ctx.http.get(run),
+      /^rate limit exceeded: at most 3 requests per 3600 s; retry in \d+ s$/,
+    );
+    expectRateLimited(await ctx.http.get('/api/v1/nope'), /^rate limit exceeded/);
+  });
+
+  it('keeps the probes, the metrics and the protected routes out of the public limit', async () => {
+    await ctx.http.get('/api/v1/health/live').expect(200);
+    await ctx.http.get('/api/v1/health/ready').expect(200);
+    await ctx.http.get('/metrics').expect(200);
+    await ctx.http
+      .get('/api/v1/recomputations')
+      .set('X-Management-Key', MANAGEMENT_KEY)
+      .expect(200);
+  });
+});
+
+describe('rate limits of protected routes (per presented key, else per IP)', () => {
+  const ctx = useTestApp('migrated', {
+    env: {
+      RATE_LIMIT_MANAGEMENT: '2',
+      RATE_LIMIT_INGEST: '1',
+      RATE_LIMIT_AUTH_FAILURES: '0',
+      RATE_LIMIT_WINDOW_SECONDS: WINDOW,
+    },
+  });
+
+  it('counts each key on its own', async () => {
+    const list = (headers: Record<string, string>) =>
+      ctx.http.get('/api/v1/recomputations').set(headers);
+    await list({ 'X-Management-Key': MANAGEMENT_KEY }).expect(200);
+    await list({ Authorization: `Bearer ${MANAGEMENT_KEY}` }).expect(200);
+    expectRateLimited(
+      await list({ 'X-Management-Key': MANAGEMENT_KEY }),
+      /^rate limit exceeded: at most 2 requests per 3600 s/,
+    );
+    // Another client (an unknown key) has its own count, and is refused by the guard.
+    await list({ 'X-Management-Key': 'someone-else' }).expect(401);
+    // The ingest route has its own limit.
+    await ctx.http.post('/api/v1/events').set('X-Ingest-Key', INGEST_KEY).send({}).expect(400);
+    expectRateLimited(
+      await ctx.http.post('/api/v1/events').set('X-Ingest-Key', INGEST_KEY).send({}),
+      /^rate limit exceeded: at most 1 request per 3600 s/,
+    );
+    // Public routes are not affected.
+    await ctx.http.get('/api/v1/reports').expect(200);
+  });
+});
+
+describe('failed authentications (per client IP)', () => {
+  const ctx = useTestApp('migrated', {
+    env: { RATE_LIMIT_AUTH_FAILURES: '2', RATE_LIMIT_WINDOW_SECONDS: WINDOW },
+  });
+
+  it('slows down guessing: after 2 failures the address gets 429 on protected routes', async () => {
+    await ctx.http.get('/api/v1/audit-entries').set('X-Management-Key', 'guess-1').expect(401);
+    await ctx.http.get('/api/v1/audit-entries').expect(401);
+    expectRateLimited(
+      await ctx.http.get('/api/v1/audit-entries').set('X-Management-Key', 'guess-3'),
+      /^too many failed authentications from this address \(2 per 3600 s\)/,
+    );
+    // Until the window ends, even the right key is refused from that address...
+    expectRateLimited(
+      await ctx.http.get('/api/v1/audit-entries').set('X-Management-Key', MANAGEMENT_KEY),
+      /^too many failed authentications/,
+    );
+    // ...while public routes stay open.
+    await ctx.http.get('/api/v1/reports').expect(200);
+  });
+});
+
+describe('rate limits set to 0', () => {
+  const ctx = useTestApp('migrated', {
+    env: {
+      RATE_LIMIT_PUBLIC: '0',
+      RATE_LIMIT_MANAGEMENT: '0',
+      RATE_LIMIT_AUTH_FAILURES: '0',
+      RATE_LIMIT_WINDOW_SECONDS: WINDOW,
+    },
+  });
+
+  it('are off', async () => {
+    for (let i = 0; i < 30; i += 1) {
+      await ctx.http.get('/api/v1/reports').expect(200);
+      await ctx.http.get('/api/v1/recomputations').set('X-Management-Key', 'wrong').expect(401);
+    }
+  });
+});

@@ -1,0 +1,201 @@
+import { INGEST_KEY, MANAGEMENT_KEY } from '../support/app.js';
+import { useTestApp } from '../support/context.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const METRICS_TOKEN = 'metrics-token-never-logged';
+
+/** Every line the app logs, parsed (the app logs JSON lines). */
+function captureLogs() {
+  const lines: string[] = [];
+  return {
+    destination: { write: (line: string) => void lines.push(line) },
+    text: () => lines.join(''),
+    entries: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
+    accessLine: (requestId: string) =>
+      lines
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .find((entry) => entry.msg === 'request' && entry.request_id === requestId),
+  };
+}
+
+describe('request ids and access lines', () => {
+  const logs = captureLogs();
+  const ctx = useTestApp('migrated', {
+    env: { LOG_LEVEL: 'debug', METRICS_TOKEN },
+    logDestination: logs.destination,
+  });
+
+  it('follows a caller-chosen request id from the request to the log line and the error body', async () => {
+    const res = await ctx.http
+      .get('/api/v1/reports/no-such-report')
+      .set('X-Request-Id', 'trace-4711.a:b_c')
+      .expect(404);
+    expect(res.headers['x-request-id']).toBe('trace-4711.a:b_c');
+    expect(res.body.error).toMatchObject({ code: 'not_found', request_id: 'trace-4711.a:b_c' });
+    expect(logs.accessLine('trace-4711.a:b_c')).toEqual({
+      level: 30,
+      time: expect.any(Number),
+      pid: process.pid,
+      hostname: expect.any(String),
+      request_id: 'trace-4711.a:b_c',
+      method: 'GET',
+      route: '/api/v1/reports/:slug',
+      url: '/api/v1/reports/no-such-report',
+      status: 404,
+      duration_ms: expect.any(Number),
+      remote_address: expect.any(String),
+      msg: 'request',
+    });
+  });
+
+  it.each([
+    ['too long', 'a'.repeat(129)],
+    ['with a space', 'two words'],
+    ['with other characters', 'id;drop'],
+  ])('generates the id when the given one is %s', async (_name, given) => {
+    const res = await ctx.http.get('/api/v1/reports').set('X-Request-Id', given).expect(200);
+    const id = res.headers['x-request-id'];
+    expect(id).toMatch(UUID);
+    expect(logs.accessLine(id)).toMatchObject({ route: '/api/v1/reports', status: 200 });
+  });
+
+  it('writes one access line for a cache hit answered ahead of Nest', async () => {
+    const url = '/api/v1/reports/status-counts/run?date_from=2026-01-01&date_to=2026-01-31';
+    await ctx.http.get(url).expect(200);
+    const hit = await ctx.http.get(url).set('X-Request-Id', 'cache-hit-1').expect(200);
+    expect(hit.body.meta.cache_hit).toBe(true);
+    expect(hit.headers['x-request-id']).toBe('cache-hit-1');
+    expect(logs.entries().filter((entry) => entry.request_id === 'cache-hit-1')).toEqual([
+      expect.objectContaining({ route: '/api/v1/reports/:slug/run', url, status: 200 }),
+    ]);
+  });
+
+  it.each([
+    ['an unknown route', (http: typeof ctx.http) => http.get('/nowhere'), 404],
+    [
+      'a body that is not JSON',
+      (http: typeof ctx.http) =>
+        http
+          .post('/api/v1/recomputations')
+          .set('X-Management-Key', MANAGEMENT_KEY)
+          .set('Content-Type', 'application/json')
+          .send('{"report_slug":'),
+      400,
+    ],
+    [
+      'a URL the router refuses',
+      (http: typeof ctx.http) => http.get('/api/v1/reports/%E0%A4%A'),
+      400,
+    ],
+    [
+      'a body over the limit',
+      (http: typeof ctx.http) =>
+        http
+          .post('/api/v1/recomputations')
+          .set('X-Management-Key', MANAGEMENT_KEY)
+          .send({ requested_by: 'x'.repeat(1024 * 1024) }),
+      413,
+    ],
+  ])('puts the request id in the error envelope of %s', async (_name, send, status) => {
+    const res = await send(ctx.http).set('X-Request-Id', `outside-nest-${status}`).expect(status);
+    expect(res.headers['x-request-id']).toBe(`outside-nest-${status}`);
+    expect(res.body.error.request_id).toBe(`outside-nest-${status}`);
+    expect(logs.accessLine(`outside-nest-${status}`)).toMatchObject({ status });
+  });
+
+  it('names the limit when a body is too large', async () => {
+    const res = await ctx.http
+      .post('/api/v1/recomputations')
+      .set('X-Management-Key', MANAGEMENT_KEY)
+      .send({ requested_by: 'x'.repeat(1024 * 1024) })
+      .expect(413);
+    expect(res.body.error).toMatchObject({
+      code: 'invalid_request',
+      message: 'request body is too large: at most 1048576 bytes are accepted',
+    });
+  });
+
+  it('never writes a key, the metrics token or an authorization header to the log', async () => {
+    await ctx.http
+      .get('/api/v1/recomputations')
+      .set('X-Management-Key', MANAGEMENT_KEY)
+      .expect(200);
+    await ctx.http
+      .get('/api/v1/audit-entries')
+      .set('Authorization', `Bearer ${MANAGEMENT_KEY}`)
+      .expect(200);
+    await ctx.http.post('/api/v1/events').set('X-Ingest-Key', INGEST_KEY).send({}).expect(400);
+    await ctx.http
+      .get('/api/v1/recomputations')
+      .set('X-Management-Key', 'wrong-key-xyz')
+      .expect(401);
+    await ctx.http.get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`).expect(200);
+    await ctx.http.get('/metrics').set('Authorization', 'Bearer wrong-token-xyz').expect(401);
+    const text = logs.text();
+    expect(text).toContain('"route":"/api/v1/recomputations"'); // the lines were written
+    for (const secret of [
+      MANAGEMENT_KEY,
+      INGEST_KEY,
+      METRICS_TOKEN,
+      'wrong-key-xyz',
+      'wrong-token-xyz',
+    ]) {
+      expect(text).not.toContain(secret);
+    }
+    expect(text.toLowerCase()).not.toContain('bearer');
+  });
+});
+
+describe('identity and credential headers sent twice', () => {
+  const ctx = useTestApp('migrated');
+
+  /** A request with `name` sent twice: supertest joins an array value, so set raw pairs. */
+  function twice(
+    path: string,
+    name: string,
+    values: [string, string],
+    method: 'get' | 'post' = 'get',
+  ) {
+    const req = ctx.http[method](path);
+    const raw = req as unknown as { set(field: string, value: string[]): typeof req };
+    return raw.set(name, values);
+  }
+
+  it.each([
+    ['X-Actor', ['alice', 'mallory']],
+    ['X-Request-Id', ['one', 'two']],
+    ['X-Management-Key', [MANAGEMENT_KEY, MANAGEMENT_KEY]],
+    ['X-Ingest-Key', [INGEST_KEY, 'other']],
+    ['Authorization', [`Bearer ${MANAGEMENT_KEY}`, 'Bearer other']],
+  ] as const)('refuses %s with a 400 naming it, before anything reads it', async (name, values) => {
+    const before = await ctx.db.sql.query('SELECT count(*)::int AS n FROM recompute_runs');
+    const res = await twice('/api/v1/recomputations', name, [...values], 'post')
+      .set(
+        name === 'X-Management-Key' || name === 'Authorization'
+          ? {}
+          : { 'X-Management-Key': MANAGEMENT_KEY },
+      )
+      .send({
+        report_slug: 'status-counts',
+        window: 'day',
+        date_from: '2026-01-01',
+        date_to: '2026-01-02',
+      })
+      .expect(400);
+    const message = `the ${name} header must be sent once, not repeated`;
+    expect(res.body.error).toEqual({
+      code: 'invalid_request',
+      message,
+      details: [{ header: name, message }],
+      request_id: res.headers['x-request-id'],
+    });
+    const after = await ctx.db.sql.query('SELECT count(*)::int AS n FROM recompute_runs');
+    expect(after.rows[0].n).toBe(before.rows[0].n);
+  });
+
+  it('refuses a repeated header on public routes too, and takes neither value as the request id', async () => {
+    const res = await twice('/api/v1/reports', 'X-Request-Id', ['one', 'two']).expect(400);
+    expect(res.headers['x-request-id']).toMatch(UUID);
+    expect(res.body.error.request_id).toBe(res.headers['x-request-id']);
+  });
+});

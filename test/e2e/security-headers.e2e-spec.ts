@@ -1,0 +1,118 @@
+import { useTestApp } from '../support/context.js';
+
+/** The CSP directives of a response, by name. */
+function csp(header: string | undefined): Map<string, string[]> {
+  return new Map(
+    (header ?? '')
+      .split(';')
+      .map((directive) => directive.trim().split(/\s+/))
+      .filter(([name]) => name)
+      .map(([name, ...values]) => [name, values]),
+  );
+}
+
+const ORIGIN = 'http://tally.test';
+
+/** The path of a URL of the /docs page, which must stay on the page's origin. */
+function sameOrigin(reference: string | undefined): string {
+  const url = new URL(reference ?? '', `${ORIGIN}/docs`);
+  expect(url.origin).toBe(ORIGIN);
+  return url.pathname;
+}
+
+describe('security headers', () => {
+  const ctx = useTestApp('migrated');
+
+  it.each(['/api/v1/reports', '/api/v1/nope', '/api/v1/health/live', '/metrics'])(
+    'of an API are on every API response (%s)',
+    async (path) => {
+      const res = await ctx.http.get(path);
+      expect(res.headers).toMatchObject({
+        'content-security-policy': "default-src 'none';frame-ancestors 'none'",
+        'x-content-type-options': 'nosniff',
+        'strict-transport-security': 'max-age=31536000; includeSubDomains',
+      });
+      expect(res.headers).not.toHaveProperty('x-powered-by');
+    },
+  );
+
+  it.each(['/docs', '/docs-json', '/nope'])(
+    'of a page are on every other response (%s)',
+    async (path) => {
+      const res = await ctx.http.get(path).redirects(1);
+      expect(res.headers).toMatchObject({
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'SAMEORIGIN',
+        'referrer-policy': 'no-referrer',
+        'cross-origin-opener-policy': 'same-origin',
+        'cross-origin-resource-policy': 'same-origin',
+        'strict-transport-security': 'max-age=31536000; includeSubDomains',
+      });
+      expect(csp(res.headers['content-security-policy']).get('default-src')).toEqual(["'self'"]);
+    },
+  );
+
+  it('let Swagger UI work: every script and stylesheet of /docs is allowed by the CSP', async () => {
+    const page = await ctx.http.get('/docs').redirects(1).expect(200);
+    const policy = csp(page.headers['content-security-policy']);
+    expect(policy.get('script-src')).toEqual(["'self'"]);
+    expect(policy.get('style-src')).toEqual(["'self'", 'https:', "'unsafe-inline'"]);
+    expect(policy.get('img-src')).toEqual(["'self'", 'data:']);
+    // On plain HTTP, upgrade-insecure-requests would send the browser to https for the scripts.
+    expect(policy.has('upgrade-insecure-requests')).toBe(false);
+
+    // script-src 'self' allows no inline script: every script is a same-origin file that loads.
+    const scripts = [...page.text.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const [, attributes, body] of scripts) {
+      expect(body.trim()).toBe('');
+      const src = sameOrigin(/src=["']([^"']+)["']/.exec(attributes)?.[1]);
+      const script = await ctx.http.get(src).expect(200);
+      expect(script.headers['content-type']).toMatch(/javascript/);
+    }
+    const styles = [...page.text.matchAll(/<link[^>]*rel="stylesheet"[^>]*href="([^"]+)"/g)];
+    expect(styles.length).toBeGreaterThan(0);
+    for (const [, href] of styles) {
+      const css = await ctx.http.get(sameOrigin(href)).expect(200);
+      expect(css.headers['content-type']).toMatch(/text\/css/);
+    }
+    // The UI's requests ("Try it out", the document) go to this origin.
+    expect(policy.get('default-src')).toEqual(["'self'"]);
+    expect(policy.has('connect-src')).toBe(false);
+  });
+
+  it('CORS is off unless CORS_ORIGINS lists origins', async () => {
+    const res = await ctx.http
+      .options('/api/v1/reports')
+      .set('Origin', 'https://dashboard.example')
+      .set('Access-Control-Request-Method', 'GET');
+    expect(res.headers).not.toHaveProperty('access-control-allow-origin');
+    const get = await ctx.http.get('/api/v1/reports').set('Origin', 'https://dashboard.example');
+    expect(get.headers).not.toHaveProperty('access-control-allow-origin');
+  });
+});
+
+describe('CORS with CORS_ORIGINS', () => {
+  const ctx = useTestApp('migrated', {
+    env: { CORS_ORIGINS: 'https://dashboard.example,http://localhost:5173' },
+  });
+
+  it('allows the listed origins, with the management key header and the request id', async () => {
+    const preflight = await ctx.http
+      .options('/api/v1/recomputations')
+      .set('Origin', 'https://dashboard.example')
+      .set('Access-Control-Request-Method', 'POST')
+      .set('Access-Control-Request-Headers', 'x-management-key,content-type')
+      .expect(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe('https://dashboard.example');
+    expect(preflight.headers['access-control-allow-headers']).toBe('x-management-key,content-type');
+    const get = await ctx.http.get('/api/v1/reports').set('Origin', 'http://localhost:5173');
+    expect(get.headers['access-control-allow-origin']).toBe('http://localhost:5173');
+    expect(get.headers['access-control-expose-headers']).toBe('x-request-id, retry-after');
+  });
+
+  it('does not allow other origins', async () => {
+    const res = await ctx.http.get('/api/v1/reports').set('Origin', 'https://evil.example');
+    expect(res.headers).not.toHaveProperty('access-control-allow-origin');
+  });
+});

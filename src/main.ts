@@ -4,13 +4,16 @@ import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
 import { configureApp, createHttpAdapter } from './common/app-setup.js';
+import { EntryPointLogger, failureMessage } from './common/entry-point.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/app.config.js';
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
 async function bootstrap(config: AppConfig): Promise<void> {
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, createHttpAdapter(), {
-    logger: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1),
+    logger: new EntryPointLogger({
+      logLevels: LEVELS.slice(0, LEVELS.indexOf(config.logLevel) + 1),
+    }),
     abortOnError: false,
   });
   configureApp(app);
@@ -24,11 +27,11 @@ try {
   config = loadConfig(process.env);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
-  console.error(`Invalid configuration: ${error.message}`);
+  console.error(failureMessage(error, false));
   process.exit(1);
 }
 
 bootstrap(config).catch((error: unknown) => {
-  Logger.error(error instanceof Error ? error.message : String(error), 'Bootstrap');
+  Logger.error(failureMessage(error, config.logLevel === 'debug'), 'Bootstrap');
   process.exit(1);
 });

@@ -4,6 +4,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { NestFactory } from '@nestjs/core';
+import { EntryPointLogger } from '../common/entry-point.js';
 import { integerProblem, parseInteger } from '../common/input-rules.js';
 import { ConfigError, loadConfig } from '../config/app.config.js';
 import { EventImporter, type ImportSummary } from '../events/import/event-importer.js';
@@ -97,7 +98,8 @@ async function main(args: Args): Promise<number> {
   const tty = process.stderr.isTTY;
 
   const app = await NestFactory.createApplicationContext(ImportModule, {
-    logger: ['error', 'warn'],
+    // A failed start is reported once, below.
+    logger: new EntryPointLogger({ logLevels: ['error', 'warn'] }),
     abortOnError: false,
   });
   try {

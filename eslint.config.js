@@ -32,6 +32,7 @@ export default tseslint.config(
       'ormconfig.ts',
       '*.js',
       'scripts/**',
+      '.ci/**',
     ],
     rules: { 'no-restricted-syntax': 'off' },
   },

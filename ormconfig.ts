@@ -3,8 +3,9 @@ import { loadConfig } from './src/config/app.config.js';
 import { dataSourceOptions } from './src/database/data-source-options.js';
 
 /**
- * The TypeORM CLI data source (`npm run migration:run`). It needs DATABASE_URL: the embedded
- * database is migrated by the service itself at start-up.
+ * The data source of TypeORM's own CLI (`npx typeorm migration:show -d dist/ormconfig.js`, …).
+ * It needs DATABASE_URL; `npm run migration:run` (src/cli/migrate.ts) also migrates the
+ * embedded database.
  */
 const config = loadConfig(process.env);
 if (!config.databaseUrl) {

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
+import { loadConfig } from '../src/config/app.config.js';
 import { dataSourceOptions } from '../src/database/data-source-options.js';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
 import { runMigrations } from '../src/database/migrate.js';
@@ -52,11 +51,9 @@ export async function createBenchDatabase(
   let adminUrl = databaseUrl;
   let stopServer: (() => Promise<void>) | undefined;
   if (!adminUrl) {
-    await mkdir(path.dirname(EMBEDDED_DIR), { recursive: true });
-    // As root, PostgreSQL runs as `postgres`, which must be able to reach its directory.
-    await chmod(path.dirname(EMBEDDED_DIR), 0o755).catch(() => undefined);
     const embedded = await startEmbeddedPostgres({
       dataDir: EMBEDDED_DIR,
+      stageDir: loadConfig(process.env).embeddedPgStageDir,
       database: 'postgres',
       log,
     });

@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module.js';
 import { configureApp, createHttpAdapter } from './common/app-setup.js';
+import { failureMessage } from './common/entry-point.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/app.config.js';
 import { loadOperationsConfig, type OperationsConfig } from './config/operations.config.js';
 import { createLogger, PinoNestLogger } from './logging/logger.js';
@@ -30,11 +31,11 @@ try {
   operations = loadOperationsConfig(process.env, process.stdout.isTTY === true);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
-  console.error(`Invalid configuration: ${error.message}`);
+  console.error(failureMessage(error, false));
   process.exit(1);
 }
 
 bootstrap(config, operations).catch((error: unknown) => {
-  Logger.error(error instanceof Error ? error.message : String(error), 'Bootstrap');
+  Logger.error(failureMessage(error, config.logLevel === 'debug'), 'Bootstrap');
   process.exit(1);
 });

@@ -102,6 +102,7 @@ async function main(args: Args): Promise<number> {
   const { logFormat } = loadOperationsConfig(process.env);
   const logger = createLogger({ level: 'warn', format: logFormat, toStderr: true });
   const app = await NestFactory.createApplicationContext(ImportModule, {
+    // A failed start is reported once, below (the logger drops Nest's own report).
     logger: new PinoNestLogger(logger),
     abortOnError: false,
   });

@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from '../app.module.js';
 import { configureApp, createHttpAdapter } from '../common/app-setup.js';
+import { runCommand } from '../common/entry-point.js';
 import { buildOpenApiDocument } from '../common/swagger.js';
 import { loadOperationsConfig } from '../config/operations.config.js';
 import { createLogger, PinoNestLogger } from '../logging/logger.js';
@@ -29,7 +30,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runCommand(main, process.env.LOG_LEVEL === 'debug');

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../app.module.js';
-import { ConfigError } from '../config/app.config.js';
+import { commandLogger, runCommand } from '../common/entry-point.js';
 import { DemoDataService } from '../demo/demo-data.service.js';
 
 /** `npm run seed [-- --force]`: loads the demo data into the configured database. */
@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   // The seed runs explicitly below, not as the start-up hook.
   process.env.APP_AUTO_SEED = 'false';
   const app = await NestFactory.createApplicationContext(AppModule, {
-    logger: ['error', 'warn', 'log'],
+    logger: commandLogger(),
     abortOnError: false,
   });
   try {
@@ -25,7 +25,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? `Invalid configuration: ${error.message}` : error);
-  process.exit(1);
-});
+runCommand(main, process.env.LOG_LEVEL === 'debug');

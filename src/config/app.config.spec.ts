@@ -60,7 +60,11 @@ describe(loadConfig.name, () => {
   });
 
   it('refuses production with a default ingest key', () => {
-    const production = { NODE_ENV: 'production', MANAGEMENT_API_KEY: 's3cret' };
+    const production = {
+      NODE_ENV: 'production',
+      MANAGEMENT_API_KEY: 's3cret',
+      DATABASE_URL: 'postgres://u@h/db',
+    };
     expect(() => loadConfig(production)).toThrow('INGEST_API_KEY');
     expect(() => loadConfig({ ...production, INGEST_API_KEY: DEFAULT_INGEST_KEY })).toThrow(
       'INGEST_API_KEY',
@@ -77,8 +81,28 @@ describe(loadConfig.name, () => {
       loadConfig({ NODE_ENV: 'production', MANAGEMENT_API_KEY: DEFAULT_MANAGEMENT_KEY }),
     ).toThrow('MANAGEMENT_API_KEY');
     expect(
-      loadConfig({ NODE_ENV: 'production', MANAGEMENT_API_KEY: 's3cret', INGEST_API_KEY: 'x' })
-        .managementApiKey,
+      loadConfig({
+        NODE_ENV: 'production',
+        MANAGEMENT_API_KEY: 's3cret',
+        INGEST_API_KEY: 'x',
+        DATABASE_URL: 'postgres://u@h/db',
+      }).managementApiKey,
     ).toBe('s3cret');
+  });
+
+  it('refuses production without DATABASE_URL (no embedded PostgreSQL there)', () => {
+    const production = { NODE_ENV: 'production', MANAGEMENT_API_KEY: 'm', INGEST_API_KEY: 'i' };
+    expect(() => loadConfig(production)).toThrow(
+      'DATABASE_URL must be set when NODE_ENV=production',
+    );
+    expect(() => loadConfig({ ...production, DATABASE_URL: ' ' })).toThrow('DATABASE_URL');
+    expect(loadConfig({ ...production, DATABASE_URL: 'postgres://u@h/db' }).databaseUrl).toBe(
+      'postgres://u@h/db',
+    );
+  });
+
+  it('stages embedded PostgreSQL for root in /var/lib/tally unless EMBEDDED_PG_STAGE_DIR says', () => {
+    expect(loadConfig({}).embeddedPgStageDir).toBe('/var/lib/tally');
+    expect(loadConfig({ EMBEDDED_PG_STAGE_DIR: '/srv/pg' }).embeddedPgStageDir).toBe('/srv/pg');
   });
 });

@@ -11,6 +11,7 @@ export interface AppConfig {
   port: number;
   databaseUrl: string | undefined;
   embeddedPgDir: string;
+  embeddedPgStageDir: string;
   databasePoolSize: number;
   managementApiKey: string;
   ingestApiKey: string;
@@ -90,6 +91,12 @@ export function loadConfig(env: Env): AppConfig {
       'INGEST_API_KEY must be set to a non-default secret when NODE_ENV=production',
     );
   }
+  if (nodeEnv === 'production' && url === undefined) {
+    throw new ConfigError(
+      'DATABASE_URL must be set when NODE_ENV=production (the embedded PostgreSQL is for ' +
+        'development and tests only)',
+    );
+  }
   const logLevel = read(env, 'LOG_LEVEL') ?? 'log';
   if (!['error', 'warn', 'log', 'debug'].includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of error, warn, log, debug (got "${logLevel}")`);
@@ -99,6 +106,7 @@ export function loadConfig(env: Env): AppConfig {
     port: int(env, 'PORT', 3000, 0, 65535),
     databaseUrl: url,
     embeddedPgDir: read(env, 'EMBEDDED_PG_DIR') ?? './.data/postgres',
+    embeddedPgStageDir: read(env, 'EMBEDDED_PG_STAGE_DIR') ?? '/var/lib/tally',
     databasePoolSize: int(env, 'DATABASE_POOL_SIZE', 10, 2, 200),
     managementApiKey,
     ingestApiKey,

@@ -24,6 +24,7 @@ export class DatabaseServer implements OnApplicationShutdown {
     if (config.databaseUrl) return new DatabaseServer(config.databaseUrl, undefined, moduleRef);
     const embedded = await startEmbeddedPostgres({
       dataDir: config.embeddedPgDir,
+      stageDir: config.embeddedPgStageDir,
       log: (message) => DatabaseServer.logger.log(message),
     });
     return new DatabaseServer(embedded.url, embedded, moduleRef);

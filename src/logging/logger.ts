@@ -75,6 +75,9 @@ export class PinoNestLogger implements LoggerService {
   }
 
   error(message: unknown, ...params: unknown[]): void {
+    // Nest logs an error that stops its start-up (with its stack) under 'ExceptionHandler' and
+    // rethrows it; the entry point reports it once (see common/entry-point.ts).
+    if (params.at(-1) === 'ExceptionHandler') return;
     this.write('error', message, params);
   }
 

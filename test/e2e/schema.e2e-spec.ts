@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { MIGRATIONS } from '../../src/database/migrations/index.js';
 import { useTestDatabase } from '../support/context.js';
 import type { TestDatabase } from '../support/database.js';
 import { DataSource } from 'typeorm';
@@ -317,13 +318,17 @@ describe('APP_AUTO_MIGRATE=false', () => {
   });
 });
 
-describe('npm run migration:run (TypeORM CLI with ormconfig.ts)', () => {
+describe('npm run migration:run', () => {
   const ctx = useTestDatabase('blank');
+  const names = MIGRATIONS.map((migration) => migration.name);
 
-  it('applies the schema and reference data to DATABASE_URL, then has nothing pending', async () => {
-    const cli = ['node_modules/typeorm/cli.js', 'migration:run', '-d', 'dist/ormconfig.js'];
+  it('applies the schema and reference data to DATABASE_URL, naming each migration, no SQL', async () => {
     const env = { ...process.env, DATABASE_URL: ctx.db.url };
-    await run('node', cli, { env });
+    const first = await run('node', ['dist/src/cli/migrate.js'], { env });
+    expect(first.stdout.trim().split('\n')).toEqual([
+      `applied ${names.length} migrations: ${names.join(', ')}`,
+    ]);
+    expect(first.stdout + first.stderr).not.toMatch(/CREATE|INSERT|query/i);
     for (const table of Object.keys(EXPECTED_COLUMNS)) {
       expect(await columns(ctx.db, table)).toEqual(
         expect.objectContaining(EXPECTED_COLUMNS[table]),
@@ -331,6 +336,10 @@ describe('npm run migration:run (TypeORM CLI with ormconfig.ts)', () => {
     }
     const { rows } = await ctx.db.sql.query('SELECT count(*)::int AS n FROM report_definitions');
     expect(rows[0].n).toBe(3);
-    expect((await run('node', cli, { env })).stdout).toContain('No migrations are pending');
+    const applied = await ctx.db.sql.query('SELECT name FROM typeorm_migrations ORDER BY id');
+    expect(applied.rows.map((row) => row.name)).toEqual(names);
+
+    const second = await run('node', ['dist/src/cli/migrate.js'], { env });
+    expect(second.stdout.trim()).toBe(`no pending migrations (the schema has all ${names.length})`);
   });
 });

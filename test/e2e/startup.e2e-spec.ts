@@ -1,13 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runService, startService } from '../support/service-process.js';
+import { MIGRATIONS } from '../../src/database/migrations/index.js';
+import { runBuilt, runService, startService } from '../support/service-process.js';
 
-/** PIDs of postgres processes serving `dataDir`. */
+/** PIDs of postgres processes serving `dataDir` (or the directory it links to). */
 function postgresServing(dataDir: string): string[] {
   try {
-    return execFileSync('pgrep', ['-f', `postgres -D ${dataDir}`], { encoding: 'utf8' })
+    const served = realpathSync(dataDir);
+    return execFileSync('pgrep', ['-f', `postgres -D ${served}`], { encoding: 'utf8' })
       .split('\n')
       .filter(Boolean);
   } catch {
@@ -24,19 +27,40 @@ async function getJson(url: string): Promise<{ status: number; body: Health }> {
   return { status: res.status, body: (await res.json()) as Health };
 }
 
+/**
+ * What `output` says besides progress (info-level) lines, in either log format: a stack, or any
+ * second report of a failure, would show here.
+ */
+function besidesProgress(output: string): string[] {
+  // eslint-disable-next-line no-control-regex
+  const plain = output.replace(/\u001b\[[0-9;]*m/g, '');
+  return plain
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .filter((line) => !/^\{"level":30,/.test(line) && !/^\[[\d:.]+\] INFO\b/.test(line));
+}
+
 // After a graceful shutdown the process exits with 0 (which flushes the buffered log lines).
+// The data directory is inside a 0700 directory, as in a clone in /root: run as root, the
+// `postgres` user cannot reach it, and its data is staged (EMBEDDED_PG_STAGE_DIR).
 describe('the built service with no DATABASE_URL (embedded PostgreSQL)', () => {
   let dataDir: string;
-  const env = () => ({ DATABASE_URL: '', EMBEDDED_PG_DIR: dataDir, LOG_LEVEL: 'log' });
+  let stageDir: string;
+  const env = () => ({
+    DATABASE_URL: '',
+    EMBEDDED_PG_DIR: dataDir,
+    EMBEDDED_PG_STAGE_DIR: stageDir,
+    LOG_LEVEL: 'log',
+    NO_COLOR: '1',
+  });
 
   beforeAll(async () => {
-    const parent = await mkdtemp(path.join(tmpdir(), 'tally-start-'));
-    // As root, PostgreSQL runs as the `postgres` user, which must be able to reach the directory.
-    await chmod(parent, 0o755);
-    dataDir = path.join(parent, 'pg');
+    dataDir = path.join(await mkdtemp(path.join(tmpdir(), 'tally-start-')), 'pg');
+    stageDir = await mkdtemp(path.join(tmpdir(), 'tally-stage-'));
   });
   afterAll(async () => {
     await rm(path.dirname(dataDir), { recursive: true, force: true });
+    await rm(stageDir, { recursive: true, force: true });
   });
 
   it('starts, serves health and the demo data, and stops PostgreSQL on SIGTERM', async () => {
@@ -82,6 +106,69 @@ describe('the built service with no DATABASE_URL (embedded PostgreSQL)', () => {
     expect(service.output()).toContain('embedded PostgreSQL stopped');
     expect(postgresServing(dataDir)).toEqual([]);
   });
+
+  it('refuses `npm run seed` while the service runs: one line naming the process, exit 1', async () => {
+    const service = await startService(env());
+    const seed = runBuilt('dist/src/cli/seed.js', env());
+    expect(await seed.exited).toBe(1);
+    expect(besidesProgress(seed.output())).toEqual([
+      expect.stringContaining(`is in use by process ${service.child.pid}`),
+    ]);
+    expect(await service.stop('SIGTERM')).toBe(0);
+    expect(postgresServing(dataDir)).toEqual([]);
+  });
+
+  it('`npm run migration:run` migrates the embedded database and stops it again', async () => {
+    const migrate = runBuilt('dist/src/cli/migrate.js', env());
+    expect(await migrate.exited).toBe(0);
+    expect(migrate.output()).toContain(
+      `no pending migrations (the schema has all ${MIGRATIONS.length})`,
+    );
+    expect(migrate.output()).toContain('embedded PostgreSQL stopped');
+    expect(postgresServing(dataDir)).toEqual([]);
+  });
+});
+
+describe('an embedded data directory that cannot be used', () => {
+  let parent: string;
+  let stageDir: string;
+
+  beforeAll(async () => {
+    parent = await mkdtemp(path.join(tmpdir(), 'tally-bad-'));
+    stageDir = await mkdtemp(path.join(tmpdir(), 'tally-stage-'));
+  });
+  afterAll(async () => {
+    await rm(parent, { recursive: true, force: true });
+    await rm(stageDir, { recursive: true, force: true });
+  });
+
+  const start = (dataDir: string) =>
+    runService({
+      DATABASE_URL: '',
+      EMBEDDED_PG_DIR: dataDir,
+      EMBEDDED_PG_STAGE_DIR: stageDir,
+      NO_COLOR: '1',
+    });
+
+  it('under a file: exits 1 with one line naming the path', async () => {
+    await writeFile(path.join(parent, 'a-file'), 'not a directory');
+    const run = start(path.join(parent, 'a-file', 'sub', 'pg'));
+    expect(await run.exited).toBe(1);
+    expect(besidesProgress(run.output())).toEqual([
+      expect.stringContaining(`cannot create ${path.join(parent, 'a-file', 'sub')}`),
+    ]);
+  });
+
+  // Run as root the `postgres` user cannot reach it (it is not moved); run as its owner,
+  // PostgreSQL finds no valid cluster in it. Either way: one line naming it.
+  it('an existing directory that is no cluster: exits 1 with one line naming it', async () => {
+    const dataDir = path.join(parent, 'not-a-cluster');
+    await mkdir(dataDir, { mode: 0o700 });
+    await writeFile(path.join(dataDir, 'PG_VERSION'), '18\n');
+    const run = start(dataDir);
+    expect(await run.exited).toBe(1);
+    expect(besidesProgress(run.output())).toEqual([expect.stringContaining(dataDir)]);
+  });
 });
 
 describe('configuration is validated before anything starts', () => {
@@ -91,6 +178,11 @@ describe('configuration is validated before anything starts', () => {
     [{ APP_AUTO_SEED: 'sometimes' }, 'APP_AUTO_SEED'],
     [{ NODE_ENV: 'production', MANAGEMENT_API_KEY: '' }, 'MANAGEMENT_API_KEY'],
     [{ NODE_ENV: 'production', MANAGEMENT_API_KEY: 'local-management-key' }, 'MANAGEMENT_API_KEY'],
+    // The Docker image's case: production without a database of its own.
+    [
+      { NODE_ENV: 'production', MANAGEMENT_API_KEY: 'm', INGEST_API_KEY: 'i', DATABASE_URL: '' },
+      'DATABASE_URL must be set when NODE_ENV=production',
+    ],
   ])('%j exits non-zero naming %s', async (bad, variable) => {
     const run = runService({ DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', ...bad });
     expect(await run.exited).toBe(1);

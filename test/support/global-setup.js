@@ -5,6 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 // Jest loads global setup outside its module mapper, so it imports the compiled code
 // (`npm test` builds first).
+import { loadConfig } from '../../dist/src/config/app.config.js';
 import { startEmbeddedPostgres } from '../../dist/src/database/embedded-postgres.js';
 
 /** Whether a process with this id is running (on this host). */
@@ -30,7 +31,11 @@ export default async function globalSetup() {
   } else {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'tally-test-pg-'));
     globalThis.__TALLY_TEST_PG_DIR__ = dataDir;
-    globalThis.__TALLY_TEST_PG__ = await startEmbeddedPostgres({ dataDir, database: 'postgres' });
+    globalThis.__TALLY_TEST_PG__ = await startEmbeddedPostgres({
+      dataDir,
+      stageDir: loadConfig(process.env).embeddedPgStageDir,
+      database: 'postgres',
+    });
     adminUrl = globalThis.__TALLY_TEST_PG__.url;
   }
   process.env.TALLY_TEST_ADMIN_URL = adminUrl;

@@ -15,8 +15,13 @@ export interface ServiceProcess {
 
 /** Everything the built service printed, and its exit. */
 export function runService(env: Record<string, string>, timeoutMs = 30_000) {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: build first (npm run build)`);
-  const child = spawn(process.execPath, [MAIN], {
+  return runBuilt(MAIN, env, timeoutMs);
+}
+
+/** Runs a compiled entry point (`dist/src/...js`) as the service would be run. */
+export function runBuilt(script: string, env: Record<string, string>, timeoutMs = 30_000) {
+  if (!existsSync(script)) throw new Error(`${script} is missing: build first (npm run build)`);
+  const child = spawn(process.execPath, [script], {
     env: { ...process.env, PORT: '0', NODE_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

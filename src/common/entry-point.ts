@@ -1,0 +1,42 @@
+import { ConsoleLogger } from '@nestjs/common';
+import { ConfigError } from '../config/app.config.js';
+
+/**
+ * The logger of the service and the CLIs. Nest logs an error that stops its start-up (with
+ * its stack) under 'ExceptionHandler' and then rethrows it; the entry point reports it once,
+ * with `failureMessage`, so that first copy is dropped.
+ */
+export class EntryPointLogger extends ConsoleLogger {
+  override error(message: unknown, ...rest: unknown[]): void {
+    if (rest.at(-1) === 'ExceptionHandler') return;
+    super.error(message, ...rest);
+  }
+}
+
+/** The one line that reports a failure ending the process; the stack only when asked for. */
+export function failureMessage(error: unknown, withStack: boolean): string {
+  if (error instanceof ConfigError) return `Invalid configuration: ${error.message}`;
+  if (!(error instanceof Error)) return String(error);
+  return withStack && error.stack ? error.stack : error.message;
+}
+
+const FRAMEWORK_CONTEXTS = new Set(['NestFactory', 'InstanceLoader', 'NestApplication']);
+
+/** The logger of a command-line tool: errors, warnings and Tally's progress, not Nest's. */
+class CommandLogger extends EntryPointLogger {
+  override log(message: unknown, ...rest: unknown[]): void {
+    if (FRAMEWORK_CONTEXTS.has(rest.at(-1) as string)) return;
+    super.log(message, ...rest);
+  }
+}
+
+export const commandLogger = (): EntryPointLogger =>
+  new CommandLogger({ logLevels: ['error', 'warn', 'log'] });
+
+/** Runs a command-line tool: a failure is one line on stderr (`debug`: its stack) and exit 1. */
+export function runCommand(main: () => Promise<void>, debug: boolean): void {
+  main().catch((error: unknown) => {
+    console.error(failureMessage(error, debug));
+    process.exit(1);
+  });
+}

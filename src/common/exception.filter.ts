@@ -13,6 +13,9 @@ import { bodyErrorMessage } from './request-body.js';
 /** The most `error.details` entries a response carries; the message says how many more there were. */
 export const MAX_ERROR_DETAILS = 20;
 
+/** The 503 of any route whose database cannot be reached. */
+export const DATABASE_UNAVAILABLE_MESSAGE = 'the database is unavailable; try again later';
+
 interface ErrorBody {
   code: ErrorCode;
   message: string;
@@ -105,7 +108,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
         status: 503,
         body: {
           code: 'service_unavailable',
-          message: 'the database is unavailable; try again later',
+          message: DATABASE_UNAVAILABLE_MESSAGE,
           details: [],
         },
       };

@@ -8,6 +8,9 @@ import { bodyErrorMessage } from './request-body.js';
 /** The most `error.details` entries a response carries; the message says how many more there were. */
 export const MAX_ERROR_DETAILS = 20;
 
+/** The 503 of any route whose database cannot be reached. */
+export const DATABASE_UNAVAILABLE_MESSAGE = 'the database is unavailable; try again later';
+
 interface ErrorBody {
   code: ErrorCode;
   message: string;
@@ -103,7 +106,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (!described && (isDatabaseTimeout(exception) || isDatabaseUnavailable(exception))) {
       const message = isDatabaseTimeout(exception)
         ? 'the database did not answer in time; try again later'
-        : 'the database is unavailable; try again later';
+        : DATABASE_UNAVAILABLE_MESSAGE;
       described = { status: 503, body: { code: 'service_unavailable', message, details: [] } };
     }
     if (!described) {

@@ -6,7 +6,7 @@ import {
 } from './app.config.js';
 
 describe(loadConfig.name, () => {
-  it('applies the SPEC §2 defaults', () => {
+  it('applies the documented defaults', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       port: 3000,

@@ -5,7 +5,7 @@ import { integerProblem, parseInteger } from '../common/input-rules.js';
 export const DEFAULT_MANAGEMENT_KEY = 'local-management-key';
 export const DEFAULT_INGEST_KEY = 'local-ingest-key';
 
-/** The validated, typed configuration of one running service (SPEC §2). */
+/** The validated, typed configuration of one running service (the README's configuration table). */
 export interface AppConfig {
   nodeEnv: string;
   port: number;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { REFERENCE_SOURCES } from '../events/reference-sources.js';
 
 /** The demo data's SQL: generated events, and the reset of the demo tables. */
 @Injectable()
@@ -34,10 +35,10 @@ export class DemoDataRepository {
                   'batch', i / 100,
                   'provider_rank', i % 5)
            FROM generate_series(1, $1::int) AS i
-           JOIN event_sources src ON src.slug = (ARRAY['stripe', 'adyen', 'paypal'])[i % 3 + 1]
+           JOIN event_sources src ON src.slug = ($3::text[])[i % cardinality($3::text[]) + 1]
          RETURNING 1)
        SELECT count(*)::int AS inserted FROM inserted`,
-      [count, now.toISOString()],
+      [count, now.toISOString(), REFERENCE_SOURCES],
     );
     return inserted;
   }

@@ -6,7 +6,12 @@ import type { Enveloped } from '../common/envelope.js';
 import { ApiEnvelope } from '../common/openapi.js';
 import { EventDto, IngestBatchDto, IngestResultDto } from './dto/event.dto.js';
 import { ListEventsQuery } from './dto/list-events.query.js';
-import { ApiIngestErrors, ApiListEventsErrors, INGEST_EXAMPLES } from './events.openapi.js';
+import {
+  ApiIngestErrors,
+  ApiListEventsErrors,
+  INGEST_EXAMPLES,
+  INGESTED_EXAMPLES,
+} from './events.openapi.js';
 import type { EventRow } from './events.repository.js';
 import { EventsService } from './events.service.js';
 import { INGEST_ACTOR, IngestService, type IngestResult } from './ingest.service.js';
@@ -38,7 +43,10 @@ export class EventsController {
     description: 'audit actor (default ingest-api), at most 200 characters',
   })
   @ApiBody({ type: IngestBatchDto, examples: INGEST_EXAMPLES })
-  @ApiEnvelope(IngestResultDto, { description: 'stored: the counts of the batch' })
+  @ApiEnvelope(IngestResultDto, {
+    description: 'stored: the counts of the batch',
+    examples: INGESTED_EXAMPLES,
+  })
   @ApiIngestErrors()
   ingest(@Body() body: unknown, @Actor(INGEST_ACTOR) actor: string): Promise<IngestResult> {
     return this.ingestion.ingest(body, actor);

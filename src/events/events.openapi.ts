@@ -1,14 +1,19 @@
 import { applyDecorators } from '@nestjs/common';
 import { INGEST_BYTES_PER_EVENT } from '../common/app-setup.js';
+import { exampleTime } from '../common/example-dates.js';
 import {
   ApiErrorExamples,
   ApiErrors,
   ApiJsonBodyErrors,
   ApiNoParametersErrors,
   bodyErrorExamples,
+  problemExample,
 } from '../common/openapi.js';
 
-/** Request examples of `POST /events` (they succeed against the demo data when executed). */
+/**
+ * Request examples of `POST /events`: they succeed when executed (their days are relative to the
+ * day the document is built, in the past, inside the demo data's range).
+ */
 export const INGEST_EXAMPLES = {
   one: {
     summary: 'one event',
@@ -21,7 +26,7 @@ export const INGEST_EXAMPLES = {
           status: 'success',
           processing_ms: 240,
           amount_cents: 1999,
-          occurred_at: '2026-11-28T09:30:00Z',
+          occurred_at: exampleTime(-1, '09:30:00Z'),
           payload: { region: 'eu-west', card: 'visa' },
         },
       ],
@@ -38,17 +43,56 @@ export const INGEST_EXAMPLES = {
           status: 'failed',
           processing_ms: 1310,
           amount_cents: 0,
-          occurred_at: '2026-11-20T23:45:00.250+01:00',
+          occurred_at: exampleTime(-5, '23:45:00.250+01:00'),
         },
       ],
     },
   },
 };
 
-const detail = (parameter: string, message: string) => ({
-  message,
-  details: [{ parameter, message }],
-});
+/** The 200 of `POST /events`: what the batch did, counted. */
+export const INGESTED_EXAMPLES = {
+  stored: {
+    summary: 'a new event: stored',
+    value: { data: { accepted: 1, duplicates: 0, conflicts: [] }, meta: {} },
+  },
+  again: {
+    summary: 'the same event sent again: a duplicate, stored once',
+    value: { data: { accepted: 0, duplicates: 1, conflicts: [] }, meta: {} },
+  },
+  conflict: {
+    summary: 'its external_ref stored with other content: not changed',
+    value: {
+      data: {
+        accepted: 0,
+        duplicates: 0,
+        conflicts: [{ index: 0, external_ref: 'docs-example-1' }],
+      },
+      meta: {},
+    },
+  },
+};
+
+/** Request examples of `POST /sources`: a new source (a second Execute is a 409). */
+export const CREATE_SOURCE_EXAMPLES = {
+  mollie: {
+    summary: 'add a source',
+    value: { slug: 'mollie', provider_name: 'Mollie', description: 'Mollie payment events' },
+  },
+};
+
+/** Request examples of `PATCH /sources/{slug}`; the first changes only the description. */
+export const UPDATE_SOURCE_EXAMPLES = {
+  describe: {
+    summary: 'describe the source',
+    value: { description: 'PayPal payment events (EU and US)' },
+  },
+  rename: { summary: 'rename the source', value: { provider_name: 'PayPal Europe' } },
+  deactivate: {
+    summary: 'deactivate it: its new events are refused (send true to reactivate)',
+    value: { is_active: false },
+  },
+};
 
 /** The errors of `POST /events`, with the messages the service really sends. */
 export function ApiIngestErrors() {
@@ -69,12 +113,12 @@ export function ApiIngestErrors() {
           },
         ],
       },
-      inactiveSource: detail(
+      inactiveSource: problemExample(
         'events[0].source',
         'events[0].source must be the slug of an active event source (unknown or inactive: legacy-pay)',
       ),
-      tooMany: detail('events', 'events must hold 1 to 1000 events (got 1001)'),
-      unknownField: detail(
+      tooMany: problemExample('events', 'events must hold 1 to 1000 events (got 1001)'),
+      unknownField: problemExample(
         'events[0].priority',
         'events[0].priority is not a known field (allowed: external_ref, source, entity_id, status, processing_ms, amount_cents, occurred_at, payload)',
       ),
@@ -84,48 +128,75 @@ export function ApiIngestErrors() {
       1000 * INGEST_BYTES_PER_EVENT,
       ` (${INGEST_BYTES_PER_EVENT} bytes per event of INGEST_MAX_BATCH, 1000 by default)`,
     ),
+    ApiErrors('service_unavailable'),
   );
 }
+
+const UNKNOWN_LIST_PARAMETER =
+  'page is not a known query parameter (allowed: source, entity_id, status, external_ref, ' +
+  'occurred_from, occurred_to, limit, cursor)';
 
 /** The errors of `GET /events`. */
 export function ApiListEventsErrors() {
   return applyDecorators(
     ApiErrorExamples('invalid_request', {
-      badCursor: detail(
+      badCursor: problemExample(
         'cursor',
         'cursor is not valid: pass back the meta.next_cursor of a previous page',
       ),
-      badLimit: detail('limit', 'limit must be between 1 and 500'),
+      badLimit: problemExample('limit', 'limit must be between 1 and 500'),
+      badStatus: problemExample('status', 'status must be one of success, failed, pending'),
+      badInstant: problemExample(
+        'occurred_from',
+        'occurred_from must be an RFC 3339 timestamp with an offset (2026-11-28T09:30:00Z) or a day (2026-11-28)',
+      ),
+      unknownParameter: problemExample('page', UNKNOWN_LIST_PARAMETER),
     }),
+    ApiErrors('service_unavailable'),
   );
 }
 
 /** The errors of `GET /sources`, which takes no parameters. */
 export function ApiListSourcesErrors() {
-  return applyDecorators(ApiNoParametersErrors(), ApiErrors());
+  return applyDecorators(ApiNoParametersErrors(), ApiErrors('service_unavailable'));
 }
 
 export function ApiCreateSourceErrors() {
   return applyDecorators(
     ApiErrorExamples('invalid_request', {
-      badSlug: detail(
+      badSlug: problemExample(
         'slug',
         'slug must be 1–64 lower-case letters, digits or dashes, starting with a letter or digit',
+      ),
+      missingName: problemExample('provider_name', 'provider_name is required'),
+      unknownField: problemExample(
+        'color',
+        'color is not a known field (allowed: slug, provider_name, description)',
       ),
       ...bodyErrorExamples,
     }),
     ApiJsonBodyErrors(),
     ApiErrorExamples('conflict', { exists: { message: 'event source already exists: stripe' } }),
+    ApiErrors('service_unavailable'),
   );
 }
 
 export function ApiUpdateSourceErrors() {
   return applyDecorators(
     ApiErrorExamples('invalid_request', {
-      nothingToChange: detail('body', 'give at least one of provider_name, description, is_active'),
+      nothingToChange: problemExample(
+        'body',
+        'give at least one of provider_name, description, is_active',
+      ),
+      badActive: problemExample('is_active', 'is_active must be true or false'),
+      unknownField: problemExample(
+        'slug',
+        'slug is not a known field (allowed: provider_name, description, is_active)',
+      ),
       ...bodyErrorExamples,
     }),
     ApiJsonBodyErrors(),
     ApiErrorExamples('not_found', { unknownSource: { message: 'event source not found: nope' } }),
+    ApiErrors('service_unavailable'),
   );
 }

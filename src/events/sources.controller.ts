@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Actor } from '../common/actor.js';
 import { ManagementAuth } from '../common/api-key.guard.js';
 import { ApiEnvelope } from '../common/openapi.js';
@@ -10,9 +10,12 @@ import {
   ApiCreateSourceErrors,
   ApiListSourcesErrors,
   ApiUpdateSourceErrors,
+  CREATE_SOURCE_EXAMPLES,
+  UPDATE_SOURCE_EXAMPLES,
 } from './events.openapi.js';
 import type { SourceRow } from './sources.repository.js';
 import { SourcesService } from './sources.service.js';
+import { SOURCE_SLUGS_NOTE } from './reference-sources.js';
 
 const actorHeader = ApiHeader({
   name: 'X-Actor',
@@ -40,6 +43,7 @@ export class SourcesController {
   @ManagementAuth()
   @ApiOperation({ summary: 'Add an event source', description: 'Audited as `source.created`.' })
   @actorHeader
+  @ApiBody({ type: CreateSourceDto, examples: CREATE_SOURCE_EXAMPLES })
   @ApiEnvelope(SourceDto, { status: 201, description: 'created' })
   @ApiCreateSourceErrors()
   create(@Body() body: CreateSourceDto, @Actor(DEFAULT_ACTOR) actor: string): Promise<SourceRow> {
@@ -54,7 +58,12 @@ export class SourcesController {
       'Rename it, describe it, or deactivate it (`is_active: false`): an inactive source ' +
       'refuses new events; its stored events and snapshots stay. Audited as `source.updated`.',
   })
-  @ApiParam({ name: 'slug', example: 'paypal' })
+  @ApiParam({
+    name: 'slug',
+    description: `The source to change. ${SOURCE_SLUGS_NOTE}`,
+    example: 'paypal',
+  })
+  @ApiBody({ type: UpdateSourceDto, examples: UPDATE_SOURCE_EXAMPLES })
   @actorHeader
   @ApiEnvelope(SourceDto)
   @ApiUpdateSourceErrors()

@@ -4,6 +4,7 @@ import { ManagementAuth } from '../common/api-key.guard.js';
 import { ApiEnvelope, ApiErrors, ApiNoParametersErrors } from '../common/openapi.js';
 import { NoParameters } from '../common/validation.js';
 import { RecomputeRunDto, toRunDto } from '../recompute/dto/recompute-run.dto.js';
+import { REFRESH_EXAMPLES } from '../recompute/recompute.openapi.js';
 import { FreshnessDto } from './dto/freshness.dto.js';
 import { FreshnessService } from './freshness.service.js';
 import { RefreshScheduler } from './refresh.scheduler.js';
@@ -26,7 +27,12 @@ export class FreshnessController {
       'day in retention, whatever the refresh intervals, and answers with them; poll ' +
       '`GET /recomputations/{id}` for their outcome. An empty list: nothing is dirty.',
   })
-  @ApiEnvelope(RecomputeRunDto, { status: 202, isArray: true, description: 'the runs created' })
+  @ApiEnvelope(RecomputeRunDto, {
+    status: 202,
+    isArray: true,
+    description: 'the runs created, pending (an empty list: nothing is dirty)',
+    examples: REFRESH_EXAMPLES,
+  })
   @ApiBody({
     required: false,
     description: 'none (an empty object is accepted; any field is a 400)',
@@ -50,7 +56,7 @@ export class FreshnessController {
   })
   @ApiEnvelope(FreshnessDto, { isArray: true })
   @ApiNoParametersErrors()
-  @ApiErrors()
+  @ApiErrors('service_unavailable')
   status(@Query() _query: NoParameters): Promise<FreshnessDto[]> {
     return this.freshness.status();
   }

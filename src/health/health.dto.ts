@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { exampleTime } from '../common/example-dates.js';
 
 export class HealthDependenciesDto {
   @ApiProperty({ enum: ['ok', 'unavailable'], example: 'ok' })
@@ -15,7 +16,7 @@ export class HealthDto {
   @ApiProperty({ example: '0.1.0' })
   version: string;
 
-  @ApiProperty({ example: '2026-11-25T09:00:00.000Z', format: 'date-time' })
+  @ApiProperty({ example: exampleTime(0, '06:00:00.000Z'), format: 'date-time' })
   timestamp: string;
 
   @ApiProperty({ type: HealthDependenciesDto })

@@ -3,12 +3,18 @@ import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiTags } from '@nestjs/swa
 import { ApiError } from '../common/api-error.js';
 import { Enveloped } from '../common/envelope.js';
 import { ManagementAuth } from '../common/api-key.guard.js';
-import { ApiEnvelope, ApiErrors } from '../common/openapi.js';
+import { ApiEnvelope } from '../common/openapi.js';
 import { NoParameters } from '../common/validation.js';
 import { CreateRecomputationDto } from './dto/create-recomputation.dto.js';
 import { ListRecomputationsQuery } from './dto/list-recomputations.query.js';
 import { RecomputeRunDto, toRunDto } from './dto/recompute-run.dto.js';
-import { ApiGetRunErrors, ApiTriggerErrors } from './recompute.openapi.js';
+import {
+  ApiGetRunErrors,
+  ApiListRunsErrors,
+  ApiTriggerErrors,
+  TRIGGER_EXAMPLES,
+  TRIGGERED_EXAMPLES,
+} from './recompute.openapi.js';
 import { RecomputeService } from './recompute.service.js';
 import { MAX_ACTOR_LENGTH, resolveActor } from './run-scope.js';
 
@@ -34,31 +40,12 @@ export class RecomputeController {
     required: false,
     description: `audit actor when the body has no requested_by (at most ${MAX_ACTOR_LENGTH} characters)`,
   })
-  @ApiBody({
-    type: CreateRecomputationDto,
-    examples: {
-      day: {
-        summary: 'rebuild November, daily buckets',
-        value: {
-          report_slug: 'volume-by-period',
-          window: 'day',
-          date_from: '2026-11-01',
-          date_to: '2026-11-30',
-          requested_by: 'alice@ops',
-        },
-      },
-      week: {
-        summary: 'rebuild the weeks touching a range',
-        value: {
-          report_slug: 'status-counts',
-          window: 'week',
-          date_from: '2026-11-04',
-          date_to: '2026-11-20',
-        },
-      },
-    },
+  @ApiBody({ type: CreateRecomputationDto, examples: TRIGGER_EXAMPLES })
+  @ApiEnvelope(RecomputeRunDto, {
+    status: 202,
+    description: 'accepted: the run, still pending',
+    examples: TRIGGERED_EXAMPLES,
   })
-  @ApiEnvelope(RecomputeRunDto, { status: 202, description: 'accepted: the run, still pending' })
   @ApiTriggerErrors()
   async create(
     @Body() body: CreateRecomputationDto,
@@ -81,7 +68,7 @@ export class RecomputeController {
   @Get()
   @ApiOperation({ summary: 'List recompute runs, newest first' })
   @ApiEnvelope(RecomputeRunDto, { isArray: true, paginated: true })
-  @ApiErrors('invalid_request')
+  @ApiListRunsErrors()
   async list(@Query() query: ListRecomputationsQuery): Promise<Enveloped<RecomputeRunDto[]>> {
     const { items, total } = await this.recompute.list(
       { status: query.status, reportSlug: query.report_slug },
@@ -93,7 +80,14 @@ export class RecomputeController {
 
   @Get(':id')
   @ApiOperation({ summary: 'One recompute run' })
-  @ApiParam({ name: 'id', format: 'uuid', example: '5f0c6f3e-2b7a-4a43-9d51-0a8f3c7e2b19' })
+  @ApiParam({
+    name: 'id',
+    format: 'uuid',
+    description:
+      'The id of a run: copy one from `GET /recomputations` (the demo data has six completed ' +
+      'runs) or from the answer of `POST /recomputations`. Ids differ in every database, so ' +
+      'there is no example to send as is.',
+  })
   @ApiEnvelope(RecomputeRunDto)
   @ApiGetRunErrors()
   async get(@Param('id') id: string, @Query() _query: NoParameters): Promise<RecomputeRunDto> {

@@ -12,11 +12,12 @@ import {
   ApiRunResponse,
 } from './reports.openapi.js';
 import { ReportsService } from './reports.service.js';
+import { REPORT_SLUGS, type ReportSlug } from '../snapshots/report-catalog.js';
 
 const slugParam = ApiParam({
   name: 'slug',
-  description: 'Report slug, e.g. volume-by-period, status-counts or top-entities.',
-  schema: { type: 'string', example: 'volume-by-period' },
+  description: 'A report of the catalog; any other slug is a 404.',
+  schema: { type: 'string', enum: REPORT_SLUGS, example: 'volume-by-period' satisfies ReportSlug },
 });
 
 /**

@@ -1,15 +1,12 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiExtraModels, ApiQuery, ApiResponse, getSchemaPath } from '@nestjs/swagger';
-import {
-  ApiErrorExamples,
-  ApiErrors,
-  PaginationDto,
-  type ErrorExample,
-} from '../common/openapi.js';
-import { EARLIEST_DAY, LATEST_DAY } from '../common/input-rules.js';
+import { ApiErrorExamples, ApiErrors, PaginationDto, problemExample } from '../common/openapi.js';
+import { exampleDay, exampleTime, exampleWeek } from '../common/example-dates.js';
+import { EARLIEST_DAY, LATEST_DAY, SLUG_PATTERN } from '../common/input-rules.js';
 import { MAX_OFFSET } from '../common/pagination.query.js';
-import { EVENT_STATUSES, WINDOW_NAMES } from '../database/entities/index.js';
-import { ReportRunDto, ReportRunMetaDto } from './dto/report-run.dto.js';
+import { EVENT_STATUSES, WINDOW_NAMES, type WindowName } from '../database/entities/index.js';
+import { SOURCE_SLUGS_NOTE } from '../events/reference-sources.js';
+import { ReportRunDto, ReportRunMetaDto, SOURCE_SYSTEM } from './dto/report-run.dto.js';
 import {
   CATALOG_LIMIT,
   CATALOG_SORTS,
@@ -21,6 +18,7 @@ import {
   BREAKDOWN_NAMES,
   REPORT_CATALOG,
   type FilterParameter,
+  type ReportSlug,
 } from '../snapshots/report-catalog.js';
 
 /**
@@ -60,7 +58,6 @@ export function ApiCatalogQuery() {
       required: false,
       description: 'Case-insensitive substring of the slug or the name.',
       schema: { type: 'string', maxLength: MAX_SEARCH_LENGTH },
-      example: 'status',
     }),
     ApiQuery({
       name: 'limit',
@@ -102,17 +99,17 @@ export function ApiRunQuery() {
       description:
         'First day (inclusive, UTC) whose bucket is reported: a bucket is in range when the ' +
         'date of its start lies in [date_from, date_to]. Default: date_to − (DEFAULT_REPORT_DAYS ' +
-        `− 1), i.e. the last 30 days. The range may not exceed MAX_REPORT_RANGE_DAYS (366). ` +
+        `− 1), i.e. the last 30 days. The range may not exceed MAX_REPORT_RANGE_DAYS (366), ` +
+        "nor start before the first day the report's window keeps (`retention_start` in " +
+        '`GET /freshness`). ' +
         `Days from ${EARLIEST_DAY} to ${LATEST_DAY}.`,
       schema: { type: 'string', format: 'date' },
-      example: '2026-10-27',
     }),
     ApiQuery({
       name: 'date_to',
       required: false,
       description: 'Last day (inclusive, UTC). Default: today (also when only date_from is given).',
       schema: { type: 'string', format: 'date' },
-      example: '2026-11-25',
     }),
     ApiQuery({
       name: 'breakdown',
@@ -125,9 +122,10 @@ export function ApiRunQuery() {
     ApiQuery({
       name: 'source',
       required: false,
-      description: `${reportsFilteredBy('source')} only: count only this event source (a slug).`,
-      schema: { type: 'string' },
-      example: 'stripe',
+      description:
+        `${reportsFilteredBy('source')} only: count only this event source (a slug; a source ` +
+        `that does not exist is a 400). ${SOURCE_SLUGS_NOTE}`,
+      schema: { type: 'string', pattern: SLUG_PATTERN.source },
     }),
     ApiQuery({
       name: 'status',
@@ -150,16 +148,16 @@ export function ApiRunQuery() {
   );
 }
 
-const generated = '2026-11-25T09:30:00.000Z';
+const generated = exampleTime(0, '06:30:00.000Z');
 const page = (limit: number, total: number) => ({
   cache_hit: false,
   pagination: { limit, offset: 0, total },
+  freshness: { as_of: exampleTime(0, '06:00:02.114Z'), stale: false, dirty_days: 0 },
 });
 const run = (
-  slug: string,
-  window: string,
+  slug: ReportSlug,
+  window: WindowName,
   dateFrom: string,
-  dateTo: string,
   rows: object[],
   total: number,
   limit = 50,
@@ -169,49 +167,54 @@ const run = (
       report_slug: slug,
       window,
       date_from: dateFrom,
-      date_to: dateTo,
+      date_to: exampleDay(),
       generated_at: generated,
       rows,
       row_count: rows.length,
       execution_ms: 2.41,
       cache_hit: false,
-      source_system: 'metric_snapshots',
+      source_system: SOURCE_SYSTEM,
     },
     meta: page(limit, total),
   },
 });
 
-/** Real responses on the demo data (seeded on 2026-11-25), one per row shape. */
+/** The default range: the last 30 days up to today. */
+const LAST_30_DAYS = exampleDay(-29);
+
+/**
+ * Responses on the demo data, one per row shape; the first is what "Try it out" gets with the
+ * defaults (volume-by-period, the last 30 days).
+ */
 const RUN_EXAMPLES = {
   'volume-by-period': {
-    summary: 'volume-by-period, breakdown omitted (period), limit=3',
+    summary: 'volume-by-period, the defaults (window=day, the last 30 days), limit=3',
     ...run(
       'volume-by-period',
       'day',
-      '2026-10-27',
-      '2026-11-25',
+      LAST_30_DAYS,
       [
-        { bucket_date: '2026-10-27', event_count: 278 },
-        { bucket_date: '2026-10-28', event_count: 209 },
-        { bucket_date: '2026-10-29', event_count: 278 },
+        { bucket_date: exampleDay(-29), event_count: 278 },
+        { bucket_date: exampleDay(-28), event_count: 278 },
+        { bucket_date: exampleDay(-27), event_count: 278 },
       ],
       30,
       3,
     ),
   },
   'volume-by-period-source': {
-    summary: 'volume-by-period, breakdown=source, window=week, limit=3',
+    summary:
+      'volume-by-period, breakdown=source, window=week, from the Monday 4 weeks ago, limit=3',
     ...run(
       'volume-by-period',
       'week',
-      '2026-10-27',
-      '2026-11-25',
+      exampleWeek(-4),
       [
-        { bucket_date: '2026-11-02', source: 'adyen', event_count: 765 },
-        { bucket_date: '2026-11-02', source: 'paypal', event_count: 625 },
-        { bucket_date: '2026-11-02', source: 'stripe', event_count: 556 },
+        { bucket_date: exampleWeek(-4), source: 'adyen', event_count: 626 },
+        { bucket_date: exampleWeek(-4), source: 'paypal', event_count: 556 },
+        { bucket_date: exampleWeek(-4), source: 'stripe', event_count: 764 },
       ],
-      12,
+      15,
       3,
     ),
   },
@@ -220,8 +223,7 @@ const RUN_EXAMPLES = {
     ...run(
       'status-counts',
       'day',
-      '2026-10-27',
-      '2026-11-25',
+      LAST_30_DAYS,
       [
         { status: 'success', event_count: 6962 },
         { status: 'pending', event_count: 692 },
@@ -235,11 +237,10 @@ const RUN_EXAMPLES = {
     ...run(
       'status-counts',
       'day',
-      '2026-10-27',
-      '2026-11-25',
+      LAST_30_DAYS,
       [
-        { bucket_date: '2026-10-27', status: 'failed', event_count: 16 },
-        { bucket_date: '2026-10-28', status: 'failed', event_count: 12 },
+        { bucket_date: exampleDay(-29), status: 'failed', event_count: 16 },
+        { bucket_date: exampleDay(-28), status: 'failed', event_count: 16 },
       ],
       30,
       2,
@@ -250,8 +251,7 @@ const RUN_EXAMPLES = {
     ...run(
       'top-entities',
       'day',
-      '2026-10-27',
-      '2026-11-25',
+      LAST_30_DAYS,
       [
         { entity_id: 'entity-10', event_count: 35 },
         { entity_id: 'entity-100', event_count: 35 },
@@ -287,34 +287,39 @@ export function ApiRunResponse() {
   );
 }
 
-function detail(parameter: string, message: string): ErrorExample {
-  return { message, details: [{ parameter, message }] };
-}
-
 /** Real error bodies of the report routes, by code (the 400s by route). */
 const ERROR_EXAMPLES = {
   catalog: {
-    limit: detail('limit', 'limit must be between 1 and 100'),
-    sort: detail('sort', 'sort must be one of slug, name, updated_at, cache_ttl_seconds'),
+    limit: problemExample('limit', 'limit must be between 1 and 100'),
+    sort: problemExample('sort', 'sort must be one of slug, name, updated_at, cache_ttl_seconds'),
   },
   definition: {
-    unknown: detail('window', 'window is not a known query parameter (allowed: none)'),
+    unknown: problemExample('window', 'window is not a known query parameter (allowed: none)'),
   },
   run: {
-    breakdown: detail(
+    breakdown: problemExample(
       'breakdown',
       'breakdown is not supported by report top-entities (it supports no breakdown)',
     ),
-    filter: detail(
+    filter: problemExample(
       'status',
       'status is not a filter of report volume-by-period (it supports: source)',
     ),
-    date: detail('date_from', 'date_from must be a real calendar date (2026-02-30 does not exist)'),
-    range: detail(
+    date: problemExample(
+      'date_from',
+      'date_from must be a real calendar date (2026-02-30 does not exist)',
+    ),
+    range: problemExample(
       'date_from',
       'date_from to date_to spans 400 days; the maximum is 366 (MAX_REPORT_RANGE_DAYS)',
     ),
-    repeated: detail('limit', 'limit must be given only once'),
+    repeated: problemExample('limit', 'limit must be given only once'),
+    unknownSource: problemExample('source', 'source must be one of adyen, paypal, stripe'),
+    beforeRetention: problemExample(
+      'date_from',
+      `date_from must not be before ${exampleDay(-180)}: top-entities/day keeps 180 days of ` +
+        `snapshots (the first day kept is ${exampleDay(-180)})`,
+    ),
   },
 };
 
@@ -333,9 +338,6 @@ export function ApiReportErrors(route: keyof typeof ERROR_EXAMPLES, notFound = f
           }),
         ]
       : []),
-    ApiErrorExamples('service_unavailable', {
-      database: { message: 'the database is unavailable; try again later' },
-    }),
-    ApiErrors(),
+    ApiErrors('service_unavailable'),
   );
 }

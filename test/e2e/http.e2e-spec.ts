@@ -1,3 +1,4 @@
+import { REPORT_SLUGS } from '../../src/snapshots/report-catalog.js';
 import { useTestApp } from '../support/context.js';
 
 const errorBody = (code: string) => ({
@@ -48,5 +49,73 @@ describe('HTTP basics: envelope, errors, OpenAPI', () => {
       'management-key': { type: 'apiKey', in: 'header', name: 'X-Management-Key' },
       'bearer-key': { type: 'http', scheme: 'bearer' },
     });
+  });
+
+  it('tells in the Authorize dialog what the local default keys are, and claims no JWT', async () => {
+    const { body } = await ctx.http.get('/docs-json').expect(200);
+    const schemes = body.components.securitySchemes;
+    expect(schemes['management-key'].description).toContain('`local-management-key`');
+    expect(schemes['ingest-key'].description).toContain('`local-ingest-key`');
+    expect(schemes['bearer-key'].description).toContain('`local-management-key`');
+    // The key schemes (the metrics token has no local default).
+    for (const name of ['management-key', 'ingest-key', 'bearer-key']) {
+      expect(schemes[name].description).toContain('Outside production');
+    }
+    expect(schemes['bearer-key']).not.toHaveProperty('bearerFormat');
+  });
+
+  it('types error.details: parameter problems or the run holding a scope, at most 20', async () => {
+    const { body } = await ctx.http.get('/docs-json').expect(200);
+    const { schemas } = body.components;
+    expect(schemas.ErrorBodyDto.properties.details).toMatchObject({
+      type: 'array',
+      maxItems: 20,
+      items: {
+        oneOf: [
+          { $ref: '#/components/schemas/ProblemDetailDto' },
+          { $ref: '#/components/schemas/ConflictDetailDto' },
+        ],
+      },
+    });
+    expect(schemas.ProblemDetailDto.required).toEqual(['parameter', 'message']);
+    expect(schemas.ConflictDetailDto.required).toEqual(['run_id', 'status']);
+    expect(schemas.ConflictDetailDto.properties.status.enum).toEqual(['pending', 'running']);
+  });
+
+  it('lists the reports of the catalog as enums, and the sources as an open list', async () => {
+    const { body } = await ctx.http.get('/docs-json').expect(200);
+    const { paths } = body;
+    const { schemas } = body.components;
+    const parameter = (path: string, name: string) =>
+      paths[path].get.parameters.find((p: { name: string }) => p.name === name);
+    for (const path of ['/api/v1/reports/{slug}', '/api/v1/reports/{slug}/run']) {
+      expect(parameter(path, 'slug').schema.enum).toEqual(REPORT_SLUGS);
+    }
+    expect(parameter('/api/v1/recomputations', 'report_slug').schema.enum).toEqual(REPORT_SLUGS);
+    for (const schema of ['CreateRecomputationDto', 'RecomputeRunDto', 'FreshnessDto']) {
+      expect(schemas[schema].properties.report_slug.enum).toEqual(REPORT_SLUGS);
+    }
+    const sources = [
+      parameter('/api/v1/reports/{slug}/run', 'source'),
+      parameter('/api/v1/events', 'source'),
+      schemas.IngestEventDto.properties.source,
+      schemas.SourceDto.properties.slug,
+    ];
+    for (const source of sources) {
+      expect(source.schema?.enum ?? source.enum).toBeUndefined();
+      expect(source.description).toContain('`stripe`, `adyen`, `paypal`');
+      expect(source.description).toContain('`POST /sources`');
+    }
+  });
+
+  it('documents the 503 of every route that uses the database', async () => {
+    const { body } = await ctx.http.get('/docs-json').expect(200);
+    const without = Object.entries(body.paths).flatMap(([path, operations]) =>
+      Object.entries(operations as Record<string, { responses: Record<string, unknown> }>)
+        .filter(([, operation]) => !operation.responses['503'])
+        .map(([method]) => `${method} ${path}`),
+    );
+    // These two never ask the database: the process's metrics, and liveness.
+    expect(without).toEqual(['get /metrics', 'get /api/v1/health/live']);
   });
 });

@@ -446,7 +446,7 @@ describe('recompute runs through the management API', () => {
         'date_to',
       ]);
       const get = doc.paths['/api/v1/recomputations/{id}'].get;
-      expect(Object.keys(get.responses).sort()).toEqual(['200', '400', '401', '404', '500']);
+      expect(Object.keys(get.responses).sort()).toEqual(['200', '400', '401', '404', '500', '503']);
       const audit = doc.paths['/api/v1/audit-entries'].get;
       expect(audit.parameters.map((p: { name: string }) => p.name).sort()).toEqual([
         'action',

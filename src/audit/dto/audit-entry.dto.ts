@@ -1,4 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { exampleDay, exampleTime } from '../../common/example-dates.js';
+import { EXAMPLE_RUN_ID } from '../../common/openapi.js';
 import type { AuditEntry } from '../../database/entities/index.js';
 
 /** One audit entry as the management API shows it. */
@@ -11,18 +13,17 @@ export class AuditEntryDto {
 
   @ApiProperty({
     example: 'recompute.triggered',
-    description: 'recompute.triggered, recompute.completed, recompute.failed, demo.seeded, …',
+    description:
+      'recompute.triggered, recompute.completed, recompute.failed, demo.seeded, ' +
+      'events.ingested, events.imported, events.pruned, snapshots.pruned, source.created, ' +
+      'source.updated',
   })
   action: string;
 
   @ApiProperty({ example: 'recompute_run' })
   resource_type: string;
 
-  @ApiProperty({
-    type: String,
-    nullable: true,
-    example: '5f0c6f3e-2b7a-4a43-9d51-0a8f3c7e2b19',
-  })
+  @ApiProperty({ type: String, nullable: true, example: EXAMPLE_RUN_ID })
   resource_id: string | null;
 
   @ApiProperty({
@@ -31,13 +32,13 @@ export class AuditEntryDto {
     example: {
       report_slug: 'volume-by-period',
       window: 'day',
-      date_from: '2026-11-01',
-      date_to: '2026-11-30',
+      date_from: exampleDay(-6),
+      date_to: exampleDay(),
     },
   })
   metadata: Record<string, unknown>;
 
-  @ApiProperty({ format: 'date-time', example: '2026-11-30T09:00:00.000Z' })
+  @ApiProperty({ format: 'date-time', example: exampleTime(0, '06:00:00.000Z') })
   created_at: string;
 }
 

@@ -9,16 +9,14 @@ const exactText = queryParameter((field, value) => textProblem(field, value, { m
 /** Query of `GET /audit-entries`. */
 export class ListAuditEntriesQuery extends PaginationQuery {
   @ApiPropertyOptional({
-    example: 'recompute.failed',
-    description: 'exact action',
+    description: 'exact action, e.g. `recompute.completed` (see the actions of AuditEntryDto)',
     maxLength: MAX_LENGTH,
   })
   @Rule(exactText)
   action?: string;
 
   @ApiPropertyOptional({
-    example: 'recompute-worker',
-    description: 'exact actor',
+    description: 'exact actor, e.g. `seed` (the demo data) or `recompute-worker`',
     maxLength: MAX_LENGTH,
   })
   @Rule(exactText)

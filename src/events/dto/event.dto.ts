@@ -1,5 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { exampleTime } from '../../common/example-dates.js';
+import { SLUG_PATTERN } from '../../common/input-rules.js';
 import { EVENT_STATUSES, type EventStatus } from '../../database/entities/index.js';
+import { SOURCE_SLUGS_NOTE } from '../reference-sources.js';
 import { EVENT_LIMITS } from '../event-rules.js';
 
 /** One event of `POST /events` (documentation: the rules are checked by event-rules.ts). */
@@ -12,7 +15,11 @@ export class IngestEventDto {
   })
   external_ref: string;
 
-  @ApiProperty({ example: 'stripe', description: 'slug of an active event source' })
+  @ApiProperty({
+    example: 'stripe',
+    pattern: SLUG_PATTERN.source,
+    description: `slug of an active event source. ${SOURCE_SLUGS_NOTE}`,
+  })
   source: string;
 
   @ApiProperty({ example: 'merchant-1042', minLength: 1, maxLength: EVENT_LIMITS.textMax })
@@ -29,7 +36,7 @@ export class IngestEventDto {
 
   @ApiProperty({
     format: 'date-time',
-    example: '2026-11-28T09:30:00Z',
+    example: exampleTime(-1, '09:30:00Z'),
     description: `RFC 3339 with an offset (Z or ±hh:mm); not before ${EVENT_LIMITS.earliest}, not more than 5 minutes in the future`,
   })
   occurred_at: string;
@@ -87,7 +94,11 @@ export class EventDto {
   @ApiProperty({ example: 'evt-1042' })
   external_ref: string;
 
-  @ApiProperty({ example: 'stripe' })
+  @ApiProperty({
+    example: 'stripe',
+    pattern: SLUG_PATTERN.source,
+    description: `event source slug. ${SOURCE_SLUGS_NOTE}`,
+  })
   source: string;
 
   @ApiProperty({ example: 'entity-83' })
@@ -102,12 +113,15 @@ export class EventDto {
   @ApiProperty({ example: 38654 })
   amount_cents: number;
 
-  @ApiProperty({ example: '2026-11-28T09:00:00.000000Z', description: 'UTC, to the microsecond' })
+  @ApiProperty({
+    example: exampleTime(-1, '09:00:00.000000Z'),
+    description: 'UTC, to the microsecond',
+  })
   occurred_at: string;
 
   @ApiProperty({ type: 'object', additionalProperties: true, example: { region: 'eu-west' } })
   payload: Record<string, unknown>;
 
-  @ApiProperty({ format: 'date-time', example: '2026-11-28T09:00:02.114Z' })
+  @ApiProperty({ format: 'date-time', example: exampleTime(-1, '09:00:02.114Z') })
   created_at: Date;
 }

@@ -3,6 +3,7 @@ import { oneOfProblem, textProblem, timestampOrDayProblem } from '../../common/i
 import { IntegerParameter, queryParameter, Rule } from '../../common/validation.js';
 import { EVENT_STATUSES, type EventStatus } from '../../database/entities/index.js';
 import { EVENT_LIMITS } from '../event-rules.js';
+import { SOURCE_SLUGS_NOTE } from '../reference-sources.js';
 
 export const EVENTS_LIMIT = { default: 100, min: 1, max: 500 } as const;
 
@@ -13,11 +14,11 @@ const instant = queryParameter(timestampOrDayProblem);
 
 /** Query of `GET /events`: exact-match filters, a time range and keyset pagination. */
 export class ListEventsQuery {
-  @ApiPropertyOptional({ description: 'event source slug (exact)', example: 'stripe' })
+  @ApiPropertyOptional({ description: `event source slug (exact). ${SOURCE_SLUGS_NOTE}` })
   @Rule(exactText)
   source?: string;
 
-  @ApiPropertyOptional({ description: 'entity id (exact)', example: 'entity-42' })
+  @ApiPropertyOptional({ description: 'entity id (exact), e.g. `entity-42` in the demo data' })
   @Rule(exactText)
   entity_id?: string;
 
@@ -25,7 +26,9 @@ export class ListEventsQuery {
   @Rule(queryParameter((field, value) => oneOfProblem(field, value, EVENT_STATUSES)))
   status?: EventStatus;
 
-  @ApiPropertyOptional({ description: 'the idempotency key (exact)', example: 'evt-1' })
+  @ApiPropertyOptional({
+    description: 'the idempotency key (exact), e.g. `evt-1` in the demo data',
+  })
   @Rule(exactText)
   external_ref?: string;
 

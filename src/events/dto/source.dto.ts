@@ -5,7 +5,9 @@ import {
   SLUG_PATTERN,
   textProblem,
 } from '../../common/input-rules.js';
+import { exampleTime } from '../../common/example-dates.js';
 import { optional, Rule } from '../../common/validation.js';
+import { SOURCE_SLUGS_NOTE } from '../reference-sources.js';
 
 export const PROVIDER_NAME_MAX = 200;
 export const DESCRIPTION_MAX = 1000;
@@ -18,7 +20,7 @@ const description = optional((field, value) =>
 
 /** An event source as the API shows it. */
 export class SourceDto {
-  @ApiProperty({ example: 'stripe', pattern: SLUG_PATTERN.source })
+  @ApiProperty({ example: 'stripe', pattern: SLUG_PATTERN.source, description: SOURCE_SLUGS_NOTE })
   slug: string;
 
   @ApiProperty({ example: 'Stripe' })
@@ -30,7 +32,7 @@ export class SourceDto {
   @ApiProperty({ example: true, description: 'an inactive source refuses new events' })
   is_active: boolean;
 
-  @ApiProperty({ format: 'date-time', example: '2026-11-01T09:00:00.000Z' })
+  @ApiProperty({ format: 'date-time', example: exampleTime(-90, '06:00:00.000Z') })
   created_at: Date;
 }
 
@@ -55,17 +57,18 @@ export class CreateSourceDto {
 
 /** Body of `PATCH /sources/{slug}`: at least one field; unknown fields are rejected. */
 export class UpdateSourceDto {
-  @ApiPropertyOptional({ example: 'Mollie B.V.', maxLength: PROVIDER_NAME_MAX })
+  @ApiPropertyOptional({ example: 'PayPal Europe', maxLength: PROVIDER_NAME_MAX })
   @Rule(optional(providerName))
   provider_name?: string;
 
-  @ApiPropertyOptional({ example: 'Mollie payment events (EU)', maxLength: DESCRIPTION_MAX })
+  @ApiPropertyOptional({ example: 'PayPal payment events (EU)', maxLength: DESCRIPTION_MAX })
   @Rule(description)
   description?: string;
 
   @ApiPropertyOptional({
-    example: false,
-    description: 'false deactivates the source: new events from it are refused',
+    example: true,
+    description:
+      'false deactivates the source: new events from it are refused; true reactivates it',
   })
   @Rule(optional(booleanProblem))
   is_active?: boolean;

@@ -1,9 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { exampleDay, exampleTime } from '../../common/example-dates.js';
 import { WINDOW_NAMES, type WindowName } from '../../database/entities/index.js';
+import { REPORT_SLUGS } from '../../snapshots/report-catalog.js';
 
 /** How fresh one report and window is. */
 export class FreshnessDto {
-  @ApiProperty({ example: 'volume-by-period' })
+  @ApiProperty({ enum: REPORT_SLUGS, example: 'volume-by-period' })
   report_slug: string;
 
   @ApiProperty({ enum: WINDOW_NAMES, example: 'day' })
@@ -19,7 +21,7 @@ export class FreshnessDto {
     type: String,
     format: 'date-time',
     nullable: true,
-    example: '2026-11-29T08:12:40.118Z',
+    example: exampleTime(0, '05:12:40.118Z'),
     description: 'when the oldest of those days became dirty (the refresh deadline counts from it)',
   })
   oldest_dirty_at: Date | null;
@@ -28,7 +30,7 @@ export class FreshnessDto {
     type: String,
     format: 'date-time',
     nullable: true,
-    example: '2026-11-29T07:15:02.530Z',
+    example: exampleTime(0, '04:15:02.530Z'),
     description: 'when the latest completed run of this report and window finished',
   })
   last_refreshed_at: Date | null;
@@ -37,7 +39,7 @@ export class FreshnessDto {
     type: String,
     format: 'date-time',
     nullable: true,
-    example: '2026-11-29T09:12:40.118Z',
+    example: exampleTime(0, '06:12:40.118Z'),
     description:
       'when the dirty days are due: oldest_dirty_at + refresh_interval_minutes (null when clean)',
   })
@@ -51,7 +53,7 @@ export class FreshnessDto {
 
   @ApiProperty({
     format: 'date',
-    example: '2025-11-29',
+    example: exampleDay(-365),
     description: 'the first day kept: buckets starting before it are deleted',
   })
   retention_start: string;

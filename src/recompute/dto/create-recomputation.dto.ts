@@ -1,16 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
+import { exampleDay } from '../../common/example-dates.js';
 import {
   dayProblem,
   EARLIEST_DAY,
   LATEST_DAY,
   oneOfProblem,
   slugProblem,
-  SLUG_PATTERN,
   textProblem,
 } from '../../common/input-rules.js';
 import { optional, Rule } from '../../common/validation.js';
 import { WINDOW_NAMES, type WindowName } from '../../database/entities/index.js';
+import { REPORT_SLUGS } from '../../snapshots/report-catalog.js';
 import { MAX_ACTOR_LENGTH } from '../run-scope.js';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
@@ -18,10 +19,9 @@ const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? val
 /** Body of `POST /recomputations`; unknown fields are rejected. */
 export class CreateRecomputationDto {
   @ApiProperty({
-    description: 'slug of the report to rebuild',
+    enum: REPORT_SLUGS,
+    description: 'the report to rebuild; any other slug is a 404',
     example: 'volume-by-period',
-    maxLength: 64,
-    pattern: SLUG_PATTERN.source,
   })
   @Rule(slugProblem)
   report_slug: string;
@@ -32,7 +32,7 @@ export class CreateRecomputationDto {
 
   @ApiProperty({
     format: 'date',
-    example: '2026-11-01',
+    example: exampleDay(-6),
     description: `first day (UTC, inclusive), ${EARLIEST_DAY}..${LATEST_DAY}; a week run starts at the Monday of its week`,
   })
   @Rule(dayProblem)
@@ -40,7 +40,7 @@ export class CreateRecomputationDto {
 
   @ApiProperty({
     format: 'date',
-    example: '2026-11-30',
+    example: exampleDay(),
     description:
       'last day (UTC, inclusive), not before date_from; a week run ends with the Sunday of ' +
       'its week. The range may not exceed MAX_REPORT_RANGE_DAYS (default 366).',

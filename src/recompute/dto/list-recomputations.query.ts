@@ -3,18 +3,15 @@ import { oneOfProblem, slugProblem } from '../../common/input-rules.js';
 import { PaginationQuery } from '../../common/pagination.query.js';
 import { queryParameter, Rule } from '../../common/validation.js';
 import { RUN_STATUSES, type RunStatus } from '../../database/entities/index.js';
+import { REPORT_SLUGS } from '../../snapshots/report-catalog.js';
 
 /** Query of `GET /recomputations`. */
 export class ListRecomputationsQuery extends PaginationQuery {
-  @ApiPropertyOptional({ enum: RUN_STATUSES, example: 'failed', description: 'exact status' })
+  @ApiPropertyOptional({ enum: RUN_STATUSES, description: 'exact status' })
   @Rule(queryParameter((field, value) => oneOfProblem(field, value, RUN_STATUSES)))
   status?: RunStatus;
 
-  @ApiPropertyOptional({
-    example: 'volume-by-period',
-    description: 'exact report slug',
-    maxLength: 64,
-  })
+  @ApiPropertyOptional({ enum: REPORT_SLUGS, description: 'exact report slug' })
   @Rule(queryParameter(slugProblem))
   report_slug?: string;
 }

@@ -1,4 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { exampleDay, exampleTime } from '../../common/example-dates.js';
+import { EXAMPLE_RUN_ID } from '../../common/openapi.js';
 import {
   RUN_STATUSES,
   WINDOW_NAMES,
@@ -6,33 +8,34 @@ import {
   type RunStatus,
   type WindowName,
 } from '../../database/entities/index.js';
+import { REPORT_SLUGS } from '../../snapshots/report-catalog.js';
 
 export class RunSummaryDto {
-  @ApiProperty({ example: 93, description: 'snapshot rows the rebuild deleted' })
+  @ApiProperty({ example: 21, description: 'snapshot rows the rebuild deleted' })
   rows_deleted: number;
 
-  @ApiProperty({ example: 93, description: 'snapshot rows the rebuild inserted' })
+  @ApiProperty({ example: 21, description: 'snapshot rows the rebuild inserted' })
   rows_inserted: number;
 
-  @ApiProperty({ example: 31, description: 'whole buckets (days or weeks) rebuilt' })
+  @ApiProperty({ example: 7, description: 'whole buckets (days or weeks) rebuilt' })
   bucket_count: number;
 }
 
 /** A recompute run as the management API shows it. */
 export class RecomputeRunDto {
-  @ApiProperty({ format: 'uuid', example: '5f0c6f3e-2b7a-4a43-9d51-0a8f3c7e2b19' })
+  @ApiProperty({ format: 'uuid', example: EXAMPLE_RUN_ID })
   id: string;
 
-  @ApiProperty({ example: 'volume-by-period' })
+  @ApiProperty({ enum: REPORT_SLUGS, example: 'volume-by-period' })
   report_slug: string;
 
   @ApiProperty({ enum: WINDOW_NAMES, example: 'day' })
   window: WindowName;
 
-  @ApiProperty({ format: 'date', example: '2026-11-01' })
+  @ApiProperty({ format: 'date', example: exampleDay(-6) })
   date_from: string;
 
-  @ApiProperty({ format: 'date', example: '2026-11-30' })
+  @ApiProperty({ format: 'date', example: exampleDay() })
   date_to: string;
 
   @ApiProperty({ example: 'alice@ops' })
@@ -45,14 +48,14 @@ export class RecomputeRunDto {
   })
   status: RunStatus;
 
-  @ApiProperty({ format: 'date-time', example: '2026-11-30T09:00:00.000Z' })
+  @ApiProperty({ format: 'date-time', example: exampleTime(0, '06:00:00.000Z') })
   requested_at: string;
 
   @ApiProperty({
     format: 'date-time',
     nullable: true,
     type: String,
-    example: '2026-11-30T09:00:00.120Z',
+    example: exampleTime(0, '06:00:00.120Z'),
     description: 'when the current (latest) attempt started',
   })
   started_at: string | null;
@@ -61,7 +64,7 @@ export class RecomputeRunDto {
     format: 'date-time',
     nullable: true,
     type: String,
-    example: '2026-11-30T09:00:00.180Z',
+    example: exampleTime(0, '06:00:00.180Z'),
   })
   finished_at: string | null;
 

@@ -1,10 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { exampleTime } from '../../common/example-dates.js';
 import { WINDOW_NAMES, type WindowName } from '../../database/entities/index.js';
-import { BREAKDOWN_NAMES } from '../../snapshots/report-catalog.js';
+import { BREAKDOWN_NAMES, REPORT_SLUGS } from '../../snapshots/report-catalog.js';
 
 /** A public report definition (`report_definitions` + its `aggregate_windows`). */
 export class ReportDefinitionDto {
-  @ApiProperty({ example: 'volume-by-period' })
+  @ApiProperty({ enum: REPORT_SLUGS, example: 'volume-by-period' })
   slug: string;
 
   @ApiProperty({ example: 'Volume by Period' })
@@ -55,9 +56,9 @@ export class ReportDefinitionDto {
   })
   supported_breakdowns: string[];
 
-  @ApiProperty({ type: String, format: 'date-time', example: '2026-11-01T09:00:00.000Z' })
+  @ApiProperty({ type: String, format: 'date-time', example: exampleTime(-90, '06:00:00.000Z') })
   created_at: Date;
 
-  @ApiProperty({ type: String, format: 'date-time', example: '2026-11-01T09:00:00.000Z' })
+  @ApiProperty({ type: String, format: 'date-time', example: exampleTime(-90, '06:00:00.000Z') })
   updated_at: Date;
 }

@@ -1,12 +1,15 @@
 import { ApiProperty, type SchemaObject } from '@nestjs/swagger';
+import { exampleDay, exampleTime } from '../../common/example-dates.js';
+import { SLUG_PATTERN } from '../../common/input-rules.js';
 import { PaginationDto } from '../../common/openapi.js';
 import { EVENT_STATUSES, WINDOW_NAMES, type WindowName } from '../../database/entities/index.js';
+import { SOURCE_SLUGS_NOTE } from '../../events/reference-sources.js';
 import { REPORT_SLUGS } from '../../snapshots/report-catalog.js';
 
 const BUCKET_DATE: SchemaObject = {
   type: 'string',
   format: 'date',
-  example: '2026-11-20',
+  example: exampleDay(-29),
   description: 'UTC date of the bucket start (for `week`, the Monday).',
 };
 const EVENT_COUNT: SchemaObject = {
@@ -41,7 +44,12 @@ export const ROW_SCHEMAS: SchemaObject[] = [
   }),
   rowSchema('PeriodSourceRow', 'volume-by-period, breakdown `source`: by bucket_date, source.', {
     bucket_date: BUCKET_DATE,
-    source: { type: 'string', example: 'stripe', description: 'Event source slug.' },
+    source: {
+      type: 'string',
+      example: 'stripe',
+      pattern: SLUG_PATTERN.source,
+      description: `Event source slug. ${SOURCE_SLUGS_NOTE}`,
+    },
     event_count: EVENT_COUNT,
   }),
   rowSchema(
@@ -71,16 +79,16 @@ export class ReportRunDto {
   @ApiProperty({ enum: WINDOW_NAMES, example: 'day' })
   window: WindowName;
 
-  @ApiProperty({ type: String, format: 'date', example: '2026-10-27' })
+  @ApiProperty({ type: String, format: 'date', example: exampleDay(-29) })
   date_from: string;
 
-  @ApiProperty({ type: String, format: 'date', example: '2026-11-25' })
+  @ApiProperty({ type: String, format: 'date', example: exampleDay() })
   date_to: string;
 
   @ApiProperty({
     type: String,
     format: 'date-time',
-    example: '2026-11-25T09:30:00.000Z',
+    example: exampleTime(0, '06:30:00.000Z'),
     description: 'When these rows were read from the snapshots (for a cache hit: when cached).',
   })
   generated_at: string;
@@ -122,7 +130,7 @@ export class ReportFreshnessDto {
     type: String,
     format: 'date-time',
     nullable: true,
-    example: '2026-11-29T06:00:02.114Z',
+    example: exampleTime(0, '06:00:02.114Z'),
     description:
       'The oldest `computed_at` of the snapshot rows read: the numbers are at least this fresh. ' +
       'Null when the range has no snapshots.',

@@ -6,6 +6,7 @@ import { ApiError } from '../common/api-error.js';
 import { retryOnDeadlock } from '../common/database-errors.js';
 import { unknownNameProblems, type Problem } from '../common/input-rules.js';
 import { appConfig, type AppConfig } from '../config/app.config.js';
+import { Metrics } from '../metrics/metrics.service.js';
 import { checkEvent, sameContent, type NewEvent } from './event-rules.js';
 import { EventsRepository } from './events.repository.js';
 
@@ -54,6 +55,7 @@ export class IngestService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly events: EventsRepository,
     private readonly audit: AuditService,
+    private readonly metrics: Metrics,
   ) {}
 
   async ingest(body: unknown, actor: string): Promise<IngestResult> {
@@ -67,10 +69,17 @@ export class IngestService {
       if ('problems' in checked) problems.push(...checked.problems);
       else valid.push(checked.event);
     });
-    if (problems.length > 0) throw ApiError.problems(problems);
+    if (problems.length > 0) {
+      this.metrics.eventsIngested.labels('rejected').inc(raw.length);
+      throw ApiError.problems(problems);
+    }
 
     const prepared = this.prepare(valid);
-    return retryOnDeadlock(() => this.store(raw.length, prepared, actor));
+    const result = await retryOnDeadlock(() => this.store(raw.length, prepared, actor));
+    this.metrics.eventsIngested.labels('accepted').inc(result.accepted);
+    this.metrics.eventsIngested.labels('duplicate').inc(result.duplicates);
+    this.metrics.eventsIngested.labels('conflict').inc(result.conflicts.length);
+    return result;
   }
 
   /** Stores a prepared batch, its counts and its audit entry, in one transaction. */

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { RecomputeModule } from '../recompute/recompute.module.js';
 import { FreshnessController } from './freshness.controller.js';
+import { FreshnessMetrics } from './freshness.metrics.js';
 import { FreshnessRepository } from './freshness.repository.js';
 import { FreshnessService } from './freshness.service.js';
 import { RefreshScheduler } from './refresh.scheduler.js';
@@ -11,7 +12,13 @@ import { RetentionPruner } from './retention.pruner.js';
 @Module({
   imports: [RecomputeModule, AuditModule],
   controllers: [FreshnessController],
-  providers: [FreshnessRepository, FreshnessService, RefreshScheduler, RetentionPruner],
+  providers: [
+    FreshnessRepository,
+    FreshnessService,
+    FreshnessMetrics,
+    RefreshScheduler,
+    RetentionPruner,
+  ],
   exports: [FreshnessService],
 })
 export class FreshnessModule {}

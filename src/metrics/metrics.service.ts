@@ -71,6 +71,29 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly eventsIngested = new Counter({
+    name: 'tally_events_ingested_total',
+    help:
+      'Events sent to POST /events by result: accepted (stored), duplicate (stored before, ' +
+      'identical), conflict (stored before, other content), rejected (in a refused batch)',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
+
+  readonly dirtyDays = new Gauge({
+    name: 'tally_dirty_days',
+    help: 'Days (in retention) whose events changed since their buckets were rebuilt',
+    labelNames: ['report', 'window'],
+    registers: [this.registry],
+  });
+
+  readonly oldestDirtyAge = new Gauge({
+    name: 'tally_oldest_dirty_age_seconds',
+    help: 'How long the oldest dirty day of a report and window has waited (0 when clean)',
+    labelNames: ['report', 'window'],
+    registers: [this.registry],
+  });
+
   readonly dbPoolConnections = new Gauge({
     name: 'tally_db_pool_connections',
     help: 'Open connections of a database pool (idle and in use)',
@@ -110,17 +133,19 @@ export class Metrics {
     this.samplers.push(sample);
   }
 
-  /** The registry in Prometheus text format, after the samplers ran (a failing one is logged). */
+  /**
+   * The registry in Prometheus text format, after the samplers ran (a failing one is logged).
+   * They run one after another, in the order they were added: a sampler that queries the
+   * database does not show up in the pool gauges read before it.
+   */
   async scrape(): Promise<string> {
-    await Promise.all(
-      this.samplers.map(async (sample) => {
-        try {
-          await sample();
-        } catch (error) {
-          this.logger.warn(`a metrics sampler failed: ${String(error)}`);
-        }
-      }),
-    );
+    for (const sample of this.samplers) {
+      try {
+        await sample();
+      } catch (error) {
+        this.logger.warn(`a metrics sampler failed: ${String(error)}`);
+      }
+    }
     return this.registry.metrics();
   }
 

@@ -1,5 +1,6 @@
 import { useTestApp } from '../support/context.js';
 import { parseMetrics, value, type Samples } from '../support/metrics.js';
+import { INGEST_AUTH, newEvent } from '../support/events.js';
 import { AUTH, waitForStatus } from '../support/recompute.js';
 
 const RUN_ROUTE = '/api/v1/reports/:slug/run';
@@ -43,6 +44,9 @@ describe('GET /metrics', () => {
       'tally_db_pool_connections',
       'tally_db_pool_idle_connections',
       'tally_db_pool_waiting_clients',
+      'tally_events_ingested_total',
+      'tally_dirty_days',
+      'tally_oldest_dirty_age_seconds',
     ]) {
       expect(text).toContain(`# TYPE ${family} `);
     }
@@ -159,5 +163,58 @@ describe('GET /metrics with METRICS_ENABLED=false', () => {
       code: 'not_found',
       message: 'route not found: GET /metrics',
     });
+  });
+});
+
+describe('GET /metrics: ingestion and freshness', () => {
+  const ctx = useTestApp('migrated');
+
+  async function scrape(): Promise<Samples> {
+    return parseMetrics((await ctx.http.get('/metrics').expect(200)).text);
+  }
+
+  it('counts ingested events by result, and shows the dirty days of every report and window', async () => {
+    const before = await scrape();
+    const event = (n: number, overrides: Record<string, unknown> = {}) =>
+      newEvent(n, {
+        external_ref: `metrics-${n}`,
+        occurred_at: '2026-03-04T10:00:00Z',
+        ...overrides,
+      });
+    await ctx.http
+      .post('/api/v1/events')
+      .set(INGEST_AUTH)
+      .send({ events: [event(1), event(2), event(3)] })
+      .expect(200);
+    await ctx.http
+      .post('/api/v1/events')
+      .set(INGEST_AUTH)
+      .send({ events: [event(1), event(2, { amount_cents: 1 }), event(4)] })
+      .expect(200);
+    await ctx.http
+      .post('/api/v1/events')
+      .set(INGEST_AUTH)
+      .send({ events: [event(5), event(6, { status: 'lost' })] })
+      .expect(400);
+    const after = await scrape();
+    const delta = (result: string) =>
+      value(after, 'tally_events_ingested_total', { result }) -
+      value(before, 'tally_events_ingested_total', { result });
+    expect(['accepted', 'duplicate', 'conflict', 'rejected'].map(delta)).toEqual([4, 1, 1, 2]);
+
+    const { rows } = await ctx.db.sql.query(
+      `SELECT report_slug, window_name, count(*)::int AS days,
+              extract(epoch FROM now() - min(first_marked_at)) AS age
+         FROM snapshot_dirty_days GROUP BY 1, 2`,
+    );
+    expect(rows).toHaveLength(6);
+    for (const row of rows) {
+      const labels = { report: row.report_slug, window: row.window_name };
+      expect(value(after, 'tally_dirty_days', labels)).toBe(row.days);
+      // Read a moment apart: the scrape's age is at most the later SQL one.
+      const age = value(after, 'tally_oldest_dirty_age_seconds', labels);
+      expect(age).toBeGreaterThan(0);
+      expect(age).toBeLessThanOrEqual(Number(row.age));
+    }
   });
 });

@@ -15,7 +15,9 @@ import packageJson from '../../package.json' with { type: 'json' };
  * example dates as of OPENAPI_REFERENCE_DAY (the running service uses the day it starts).
  */
 async function main(): Promise<void> {
+  // Only the document is wanted: no demo data, no scheduler acting on the database.
   process.env.APP_AUTO_SEED = 'false';
+  process.env.REFRESH_ENABLED = 'false';
   const logger = createLogger({ level: 'error', format: 'json' });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule,

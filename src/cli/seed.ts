@@ -7,8 +7,9 @@ import { DemoDataService } from '../demo/demo-data.service.js';
 /** `npm run seed [-- --force]`: loads the demo data into the configured database. */
 async function main(): Promise<void> {
   const force = process.argv.includes('--force');
-  // The seed runs explicitly below, not as the start-up hook.
+  // The seed runs explicitly below, not as the start-up hook; a command is no scheduler.
   process.env.APP_AUTO_SEED = 'false';
+  process.env.REFRESH_ENABLED = 'false';
   const app = await NestFactory.createApplicationContext(AppModule, {
     logger: commandLogger(),
     abortOnError: false,

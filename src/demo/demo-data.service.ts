@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
+import { retryOnDeadlock } from '../common/database-errors.js';
 import { appConfig, type AppConfig } from '../config/app.config.js';
 import { WINDOW_NAMES } from '../database/entities/index.js';
 import { withAdvisoryLock } from '../database/migrate.js';
@@ -50,10 +51,14 @@ export class DemoDataService implements OnApplicationBootstrap {
       }
       const now = options.now ?? new Date();
       let started = Date.now();
-      const events = await this.dataSource.transaction(async (manager) => {
-        if (options.force) await this.events.resetDemoTables(manager);
-        return this.events.insertDemoEvents(manager, DEMO_EVENT_COUNT, now);
-      });
+      // TRUNCATE locks four tables one after another: a reader holding one of them while it
+      // waits for another can deadlock with it, so that transaction is tried again.
+      const events = await retryOnDeadlock(() =>
+        this.dataSource.transaction(async (manager) => {
+          if (options.force) await this.events.resetDemoTables(manager);
+          return this.events.insertDemoEvents(manager, DEMO_EVENT_COUNT, now);
+        }),
+      );
       this.logger.log(`inserted ${events} demo events in ${Date.now() - started} ms`);
 
       const dateTo = formatDay(now);

@@ -5,7 +5,7 @@ import type { EntityManager } from 'typeorm';
 import { WINDOW_NAMES, type WindowName } from '../src/database/entities/index.js';
 import { bucketRange } from '../src/snapshots/bucket-range.js';
 import { REPORT_SLUGS, type ReportSlug } from '../src/snapshots/report-catalog.js';
-import { SNAPSHOTS_CHANNEL } from '../src/snapshots/snapshot-changes.js';
+import { parseChangeNotice, SNAPSHOTS_CHANNEL } from '../src/snapshots/snapshot-changes.js';
 import { SnapshotsRepository } from '../src/snapshots/snapshots.repository.js';
 import { median } from './stats.js';
 
@@ -56,9 +56,13 @@ export interface IncrementalResult {
   window: WindowName;
   day: string;
   repetitions: number;
+  /** Median, trigger sent → the run's commit seen (its change notice delivered), ms. */
   service_ms: number;
   sql_ms: number;
   ratio: number;
+  /** Median, trigger sent → the run seen completed by polling its status every 2 ms. */
+  polled_ms: number;
+  polled_ratio: number;
 }
 
 export interface ServiceApi {
@@ -76,6 +80,42 @@ const FULL_POLL_MS = 25;
 const INCREMENTAL_POLL_MS = 2;
 const INCREMENTAL_REPETITIONS = 7;
 const round1 = (value: number) => Math.round(value * 10) / 10;
+/** The origin the direct side names in its change notices. */
+const DIRECT_ORIGIN = 'bench-sql';
+
+/**
+ * Sees a service rebuild commit from outside: the rebuild sends its change notice (NOTIFY on
+ * SNAPSHOTS_CHANNEL) inside its transaction and PostgreSQL delivers it at the commit, the
+ * moment readers see the new snapshots. Unlike polling, this neither loads the service nor
+ * adds a poll interval to what is measured.
+ */
+class CommitWatcher {
+  private waiting: ((at: number) => void) | undefined;
+
+  private constructor(private readonly client: pg.Client) {
+    client.on('notification', (message) => {
+      if (parseChangeNotice(message.payload ?? '').origin === DIRECT_ORIGIN) return;
+      this.waiting?.(performance.now());
+      this.waiting = undefined;
+    });
+  }
+
+  static async connect(url: string): Promise<CommitWatcher> {
+    const client = new pg.Client({ connectionString: url, application_name: 'tally-bench-watch' });
+    await client.connect();
+    await client.query(`LISTEN ${SNAPSHOTS_CHANNEL}`);
+    return new CommitWatcher(client);
+  }
+
+  /** When the next service rebuild commits (performance.now()). */
+  nextCommit(): Promise<number> {
+    return new Promise((resolve) => (this.waiting = resolve));
+  }
+
+  end(): Promise<void> {
+    return this.client.end();
+  }
+}
 
 /**
  * The direct side: exactly the statements the service's rebuild runs, taken from
@@ -129,7 +169,7 @@ export class DirectSql {
       const inserted = await this.repository.insertRange(this.manager, target);
       await this.repository.clearDirtyDays(this.manager, target, inserted.snapshot, {
         channel: SNAPSHOTS_CHANNEL,
-        payload: `${scope.reportSlug} bench-sql`,
+        payload: `${scope.reportSlug} ${DIRECT_ORIGIN}`,
       });
       await this.client.query('COMMIT');
       return [performance.now() - started, inserted.count];
@@ -163,6 +203,17 @@ export async function api<T>(
   return (JSON.parse(text) as { data: T }).data;
 }
 
+/** `POST /recomputations` of one scope; the run as created. */
+function trigger(service: ServiceApi, scope: RebuildScope): Promise<RunBody> {
+  return api<RunBody>(service, 'POST', '/recomputations', {
+    report_slug: scope.reportSlug,
+    window: scope.window,
+    date_from: scope.dateFrom,
+    date_to: scope.dateTo,
+    requested_by: 'bench',
+  });
+}
+
 /**
  * The service side: triggers every scope through `POST /recomputations`, then polls
  * `GET /recomputations/{id}` for the oldest unfinished run only (polling must not load the
@@ -177,17 +228,7 @@ async function throughService(
 ): Promise<[number, number[]]> {
   const started = performance.now();
   const triggered: RunBody[] = [];
-  for (const scope of scopes) {
-    triggered.push(
-      await api<RunBody>(service, 'POST', '/recomputations', {
-        report_slug: scope.reportSlug,
-        window: scope.window,
-        date_from: scope.dateFrom,
-        date_to: scope.dateTo,
-        requested_by: 'bench',
-      }),
-    );
-  }
+  for (const scope of scopes) triggered.push(await trigger(service, scope));
   const perRun = await waitForRuns(service, triggered, pollMs);
   return [performance.now() - started, perRun];
 }
@@ -220,6 +261,49 @@ export async function waitForRuns(
     }
   }
   return perRun;
+}
+
+/**
+ * One day of one scope, `INCREMENTAL_REPETITIONS` times each: through the service timed to its
+ * commit (nothing else asked of the service meanwhile), through the service timed to the status
+ * poll seeing it completed, and as direct SQL; medians.
+ */
+async function incrementalCase(
+  dbUrl: string,
+  service: ServiceApi,
+  sql: DirectSql,
+  scope: RebuildScope,
+): Promise<IncrementalResult> {
+  const committed: number[] = [];
+  const polled: number[] = [];
+  const direct: number[] = [];
+  const watcher = await CommitWatcher.connect(dbUrl);
+  try {
+    await sql.settle();
+    for (let i = 0; i < INCREMENTAL_REPETITIONS; i += 1) {
+      const commit = watcher.nextCommit();
+      const started = performance.now();
+      const run = await trigger(service, scope);
+      committed.push((await commit) - started);
+      await waitForRuns(service, [run], INCREMENTAL_POLL_MS); // untimed: it did complete
+      polled.push((await throughService(service, [scope], INCREMENTAL_POLL_MS))[0]);
+      direct.push((await sql.rebuild(scope))[0]);
+    }
+  } finally {
+    await watcher.end();
+  }
+  const [serviceMs, polledMs, sqlMs] = [median(committed), median(polled), median(direct)];
+  return {
+    report_slug: scope.reportSlug,
+    window: scope.window,
+    day: scope.dateFrom,
+    repetitions: INCREMENTAL_REPETITIONS,
+    service_ms: round1(serviceMs),
+    sql_ms: round1(sqlMs),
+    ratio: Math.round((serviceMs / sqlMs) * 100) / 100,
+    polled_ms: round1(polledMs),
+    polled_ratio: Math.round((polledMs / sqlMs) * 100) / 100,
+  };
 }
 
 /** Rebuild phase: the 6 full-year scopes both ways, then the incremental case. */
@@ -280,18 +364,9 @@ export async function rebuildPhase(
       dateFrom: day,
       dateTo: day,
     };
-    const incService: number[] = [];
-    const incSql: number[] = [];
-    await sql.settle();
-    for (let i = 0; i < INCREMENTAL_REPETITIONS; i += 1) {
-      const [wall] = await throughService(service, [incrementalScope], INCREMENTAL_POLL_MS);
-      incService.push(wall);
-      incSql.push((await sql.rebuild(incrementalScope))[0]);
-    }
+    const incremental = await incrementalCase(dbUrl, service, sql, incrementalScope);
     const serviceMs = median(serviceRounds);
     const sqlMs = median(sqlRounds);
-    const incrementalService = median(incService);
-    const incrementalSql = median(incSql);
     return {
       scopes: scopes.length,
       date_from: options.dateFrom,
@@ -305,15 +380,7 @@ export async function rebuildPhase(
       service_ms_rounds: serviceRounds.map(round1),
       sql_ms_rounds: sqlRounds.map(round1),
       runs,
-      incremental: {
-        report_slug: incrementalScope.reportSlug,
-        window: incrementalScope.window,
-        day,
-        repetitions: INCREMENTAL_REPETITIONS,
-        service_ms: round1(incrementalService),
-        sql_ms: round1(incrementalSql),
-        ratio: Math.round((incrementalService / incrementalSql) * 100) / 100,
-      },
+      incremental,
     };
   } finally {
     await sql.end();

@@ -299,6 +299,17 @@ export function timestampProblem(
   return 'problem' in checked ? checked.problem : undefined;
 }
 
+/**
+ * The first and last millisecond an instant names: an RFC 3339 timestamp names one, a
+ * `YYYY-MM-DD` day (UTC) all of its own; undefined when the text is neither.
+ */
+export function instantBounds(value: string): { first: number; last: number } | undefined {
+  const day = parseDay(value);
+  if (day) return { first: day.getTime(), last: day.getTime() + 86_400_000 - 1 };
+  const instant = parseTimestamp(value);
+  return instant === undefined ? undefined : { first: instant, last: instant };
+}
+
 /** A required instant: an RFC 3339 timestamp with offset, or a `YYYY-MM-DD` day (UTC). */
 export function timestampOrDayProblem(field: string, value: unknown): string | undefined {
   if (value === undefined || value === null) return `${field} is required`;

@@ -150,6 +150,7 @@ export function ApiListEventsErrors() {
         'occurred_from',
         'occurred_from must be an RFC 3339 timestamp with an offset (2026-11-28T09:30:00Z) or a day (2026-11-28)',
       ),
+      reversedRange: problemExample('occurred_to', 'occurred_to must not be before occurred_from'),
       unknownParameter: problemExample('page', UNKNOWN_LIST_PARAMETER),
     }),
     ApiErrors('service_unavailable'),

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ApiError } from '../common/api-error.js';
 import { Enveloped } from '../common/envelope.js';
-import { parseDay } from '../common/input-rules.js';
+import { instantBounds, parseDay } from '../common/input-rules.js';
 import type { ListEventsQuery } from './dto/list-events.query.js';
 import { decodeCursor, encodeCursor } from './event-cursor.js';
 import { EventsRepository, type EventRow } from './events.repository.js';
@@ -18,6 +18,11 @@ export class EventsService {
       throw ApiError.problems([{ parameter: 'cursor', message }]);
     }
     const from = query.occurred_from;
+    const [lower, upper] = [from, query.occurred_to].map((v) => v && instantBounds(v));
+    if (lower && upper && upper.last < lower.first) {
+      const message = 'occurred_to must not be before occurred_from';
+      throw ApiError.problems([{ parameter: 'occurred_to', message }]);
+    }
     const rows = await this.events.list(
       {
         source: query.source,

@@ -108,6 +108,8 @@ describe('GET /api/v1/events', () => {
     ['occurred_from=yesterday', 'occurred_from'],
     ['occurred_to=2026-10-05T12:00:00', 'occurred_to'],
     ['occurred_to=2026-02-30', 'occurred_to'],
+    ['occurred_from=2026-10-06&occurred_to=2026-10-05', 'occurred_to'],
+    ['occurred_from=2026-10-05T12:00:00Z&occurred_to=2026-10-05T13:59:59%2B02:00', 'occurred_to'],
     ['cursor=not-a-cursor', 'cursor'],
     [`cursor=${Buffer.from('2026-10-05T12:00:00Z|1').toString('base64url')}`, 'cursor'],
     [`cursor=${Buffer.from('x|y').toString('base64url')}`, 'cursor'],

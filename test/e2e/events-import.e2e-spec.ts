@@ -195,6 +195,27 @@ describe('npm run import', () => {
     ]);
   });
 
+  it('skips a UTF-8 byte order mark at the start of NDJSON and CSV files', async () => {
+    const bom = '\uFEFF';
+    const event = (ref: string) => newEvent(1, { external_ref: ref });
+    const ndjsonFile = await file('bom.ndjson', bom + ndjson([event('bom-1'), event('bom-2')]));
+    const viaNdjson = await run([ndjsonFile]);
+    expect(viaNdjson.stderr).toBe('');
+    expect(viaNdjson.stdout).toMatch(
+      summary({ read: 2, accepted: 2, duplicates: 0, conflicts: 0, rejected: 0 }),
+    );
+    const csv =
+      `${bom}external_ref,source,entity_id,status,processing_ms,amount_cents,occurred_at\r\n` +
+      'bom-3,stripe,e,success,1,1,2026-06-01T10:00:00Z\r\n';
+    const viaCsv = await run([await file('bom.csv', csv)]);
+    expect(viaCsv.code).toBe(0);
+    expect((await storedEvents(ctx.db.sql, 'bom-')).map((e) => e.external_ref)).toEqual([
+      'bom-1',
+      'bom-2',
+      'bom-3',
+    ]);
+  });
+
   it('stores two concurrent imports of the same refs in opposite orders exactly once', async () => {
     // Opposite orders are what can deadlock; the chunk PostgreSQL aborts is stored again.
     const events = Array.from({ length: 3000 }, (_, i) =>

@@ -20,27 +20,38 @@ export type InputFormat = 'ndjson' | 'csv';
 /** Thrown for an input that cannot be read at all (e.g. a CSV header without required columns). */
 export class InputError extends Error {}
 
-/** Splits a byte stream into numbered lines (LF or CRLF); blank lines are skipped. */
+/**
+ * Splits a byte stream into numbered lines (LF or CRLF); blank lines are skipped, and so is a
+ * UTF-8 byte order mark at the start (as editors and spreadsheet exports write).
+ */
 class LineSplitter extends Transform {
   private readonly decoder = new StringDecoder('utf8');
   private rest = '';
   private line = 0;
+  private atStart = true;
 
   constructor() {
     super({ readableObjectMode: true });
   }
 
   override _transform(chunk: Buffer, _encoding: string, done: TransformCallback): void {
-    const lines = (this.rest + this.decoder.write(chunk)).split('\n');
+    const lines = (this.rest + this.withoutMark(this.decoder.write(chunk))).split('\n');
     this.rest = lines.pop() ?? '';
     for (const line of lines) this.pushLine(line);
     done();
   }
 
   override _flush(done: TransformCallback): void {
-    const last = this.rest + this.decoder.end();
+    const last = this.rest + this.withoutMark(this.decoder.end());
     if (last !== '') this.pushLine(last);
     done();
+  }
+
+  /** The decoded text, without the byte order mark if it is the first text of the stream. */
+  private withoutMark(text: string): string {
+    if (!this.atStart || text === '') return text;
+    this.atStart = false;
+    return text.startsWith('\uFEFF') ? text.slice(1) : text;
   }
 
   private pushLine(raw: string): void {

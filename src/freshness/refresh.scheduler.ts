@@ -71,9 +71,12 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
     return outcome.done ? outcome.result : undefined;
   }
 
-  /** `POST /refresh`: runs for every dirty bucket now, whatever the intervals. */
-  refreshNow(): Promise<RecomputeRun[]> {
-    return withAdvisoryLock(this.dataSource, SCHEDULER_LOCK, () => this.round(true));
+  /**
+   * `POST /refresh`: runs for every dirty bucket now, whatever the intervals, requested by
+   * `actor` (the caller's `X-Actor`, else `scheduler`).
+   */
+  refreshNow(actor = SCHEDULER_ACTOR): Promise<RecomputeRun[]> {
+    return withAdvisoryLock(this.dataSource, SCHEDULER_LOCK, () => this.round(true, actor));
   }
 
   private async scheduledTick(): Promise<void> {
@@ -89,7 +92,7 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
     }
   }
 
-  private async round(force: boolean): Promise<RecomputeRun[]> {
+  private async round(force: boolean, actor = SCHEDULER_ACTOR): Promise<RecomputeRun[]> {
     const now = this.clock.now();
     const today = formatDay(now);
     const eventsFrom = eventsRetentionStart(today, this.config.eventRetentionDays);
@@ -99,7 +102,7 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
       if (scope.days.length === 0) continue;
       if (!force && (scope.busy || !this.isDue(scope, now))) continue;
       for (const range of planRanges(scope.window, scope.days, this.config.maxReportRangeDays)) {
-        const outcome = await this.create(scope, range);
+        const outcome = await this.create(scope, range, actor);
         if (outcome === 'stop') return runs;
         if (outcome) runs.push(outcome);
       }
@@ -118,11 +121,12 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
   private async create(
     scope: ScopeState,
     range: { dateFrom: string; dateTo: string },
+    actor: string,
   ): Promise<RecomputeRun | undefined | 'stop'> {
     try {
       return await this.recompute.trigger(
         { reportSlug: scope.report_slug, window: scope.window, ...range },
-        SCHEDULER_ACTOR,
+        actor,
       );
     } catch (error) {
       if (error instanceof ScopeBusyError) return undefined;

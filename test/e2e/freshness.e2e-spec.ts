@@ -159,13 +159,17 @@ describe('the refresh scheduler keeps the snapshots fresh by itself', () => {
     ]);
     // POST /refresh takes everything dirty now, whatever the intervals.
     clock.ahead(0);
-    const res = await ctx.http.post('/api/v1/refresh').set(AUTH).expect(202);
+    // A bad X-Actor is refused before anything is scheduled; a good one requests the runs.
+    const long = 'a'.repeat(201);
+    await ctx.http.post('/api/v1/refresh').set(AUTH).set('X-Actor', long).expect(400);
+    const res = await ctx.http.post('/api/v1/refresh').set(AUTH).set('X-Actor', 'ops-alice');
+    expect(res.status).toBe(202);
     expect(res.body.data.map((run: Run) => `${run.report_slug}/${run.window}`).sort()).toEqual([
       'status-counts/week',
       'top-entities/week',
       'volume-by-period/week',
     ]);
-    expect(res.body.data[0]).toMatchObject({ requested_by: 'scheduler', status: 'pending' });
+    expect(res.body.data[0]).toMatchObject({ requested_by: 'ops-alice', status: 'pending' });
     await settled(ctx.db.sql, res.body.data);
     expect(await dirtyMarks(ctx.db.sql)).toEqual([]);
     await expectTruth(ctx, day(-90), today());

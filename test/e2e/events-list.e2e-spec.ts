@@ -1,6 +1,11 @@
 import { useTestApp } from '../support/context.js';
 import { INGEST_AUTH, newEvent } from '../support/events.js';
 import { AUTH } from '../support/recompute.js';
+import { addDays, today } from '../support/reports.js';
+
+/** A day well inside the demo data (its events span the last 90 days), and the day after. */
+const DAY = addDays(today(), -30);
+const NEXT_DAY = addDays(DAY, 1);
 
 interface Listed {
   id: number;
@@ -44,9 +49,9 @@ describe('GET /api/v1/events', () => {
   beforeAll(async () => {
     // Two events at the same instant (the id breaks the tie) and one with microseconds.
     const events = [
-      newEvent(1, { occurred_at: '2026-10-05T12:00:00Z', entity_id: 'tie' }),
-      newEvent(2, { occurred_at: '2026-10-05T12:00:00Z', entity_id: 'tie' }),
-      newEvent(3, { occurred_at: '2026-10-05T12:00:00.000001Z', entity_id: 'tie' }),
+      newEvent(1, { occurred_at: `${DAY}T12:00:00Z`, entity_id: 'tie' }),
+      newEvent(2, { occurred_at: `${DAY}T12:00:00Z`, entity_id: 'tie' }),
+      newEvent(3, { occurred_at: `${DAY}T12:00:00.000001Z`, entity_id: 'tie' }),
     ];
     await ctx.http.post('/api/v1/events').set(INGEST_AUTH).send({ events }).expect(200);
   });
@@ -70,7 +75,7 @@ describe('GET /api/v1/events', () => {
   it('pages through everything in order with the cursor, ties broken by id', async () => {
     const rows = await allPages('entity_id=tie', 2);
     expect(rows.map((row) => row.external_ref)).toEqual(['t-3', 't-2', 't-1']);
-    expect(rows[0].occurred_at).toBe('2026-10-05T12:00:00.000001Z');
+    expect(rows[0].occurred_at).toBe(`${DAY}T12:00:00.000001Z`);
     const all = await allPages('source=adyen', 500);
     expect(all.map((row) => row.id)).toEqual(await truth(`s.slug = 'adyen'`));
   });
@@ -87,14 +92,14 @@ describe('GET /api/v1/events', () => {
 
   it('bounds occurred_at by timestamps (inclusive) and by whole UTC days', async () => {
     const exact = await allPages(
-      'entity_id=tie&occurred_from=2026-10-05T12:00:00Z&occurred_to=2026-10-05T14:00:00%2B02:00',
+      `entity_id=tie&occurred_from=${DAY}T12:00:00Z&occurred_to=${DAY}T14:00:00%2B02:00`,
       500,
     );
     expect(exact.map((row) => row.external_ref).sort()).toEqual(['t-1', 't-2']);
-    const day = await allPages('occurred_from=2026-10-05&occurred_to=2026-10-05', 500);
+    const day = await allPages(`occurred_from=${DAY}&occurred_to=${DAY}`, 500);
     expect(day.map((row) => row.id)).toEqual(
       await truth(
-        `e.occurred_at >= '2026-10-05T00:00:00Z' AND e.occurred_at < '2026-10-06T00:00:00Z'`,
+        `e.occurred_at >= '${DAY}T00:00:00Z' AND e.occurred_at < '${NEXT_DAY}T00:00:00Z'`,
       ),
     );
     expect(day.length).toBeGreaterThan(3);
@@ -106,12 +111,12 @@ describe('GET /api/v1/events', () => {
     ['limit=ten', 'limit'],
     ['status=lost', 'status'],
     ['occurred_from=yesterday', 'occurred_from'],
-    ['occurred_to=2026-10-05T12:00:00', 'occurred_to'],
+    [`occurred_to=${DAY}T12:00:00`, 'occurred_to'],
     ['occurred_to=2026-02-30', 'occurred_to'],
-    ['occurred_from=2026-10-06&occurred_to=2026-10-05', 'occurred_to'],
-    ['occurred_from=2026-10-05T12:00:00Z&occurred_to=2026-10-05T13:59:59%2B02:00', 'occurred_to'],
+    [`occurred_from=${NEXT_DAY}&occurred_to=${DAY}`, 'occurred_to'],
+    [`occurred_from=${DAY}T12:00:00Z&occurred_to=${DAY}T13:59:59%2B02:00`, 'occurred_to'],
     ['cursor=not-a-cursor', 'cursor'],
-    [`cursor=${Buffer.from('2026-10-05T12:00:00Z|1').toString('base64url')}`, 'cursor'],
+    [`cursor=${Buffer.from(`${DAY}T12:00:00Z|1`).toString('base64url')}`, 'cursor'],
     [`cursor=${Buffer.from('x|y').toString('base64url')}`, 'cursor'],
     ['entity_id=%00', 'entity_id'],
     ['offset=10', 'offset'],

@@ -283,7 +283,7 @@ async function insertPaths(url: string, now: number): Promise<IngestResult['inse
       const viaUnnest = batch(r, 'unnest');
       await time(timed.unnest, () => events.insertNew(dataSource.manager, viaUnnest));
       const viaCopy = batch(r, 'staged').map((event, i) => ({ line: i + 1, event }));
-      await time(timed.copy_staging, () => session.store(viaCopy));
+      await time(timed.copy_staging, () => session.merge(viaCopy));
       const spread = batch(r, 'spread', true);
       await time(timed.unnest_spread, () => events.insertNew(dataSource.manager, spread));
     }

@@ -147,6 +147,19 @@ describe('npm run import', () => {
     );
   });
 
+  it('stores a chunk whose last ref is stored already whole, through the staging table', async () => {
+    // The chunk's COPY straight into analytics_events fails at its last line and stores nothing;
+    // the chunk is then merged: its new events stored, the stored one a duplicate.
+    const events = Array.from({ length: 10 }, (_, i) => newEvent(i, { external_ref: `late-${i}` }));
+    await run([await file('late-last.ndjson', ndjson(events.slice(9)))]);
+    const result = await run([await file('late.ndjson', ndjson(events)), '--chunk-size', '10']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      summary({ read: 10, accepted: 9, duplicates: 1, conflicts: 0, rejected: 0 }),
+    );
+    expect(await storedEvents(ctx.db.sql, 'late-')).toEqual(events); // late-0 … late-9, in ref order
+  });
+
   it('loads CSV with a header row and a JSON payload column, from stdin', async () => {
     const header =
       'external_ref,source,entity_id,status,processing_ms,amount_cents,occurred_at,payload';

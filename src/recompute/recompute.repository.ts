@@ -44,6 +44,12 @@ const RUN_COLUMNS = `
 const AUDIT_SCOPE = `jsonb_build_object('report_slug', "reportSlug", 'window', "windowName",
                                        'date_from', "dateFrom", 'date_to', "dateTo")`;
 
+/** A window of a report definition and its snapshot retention. */
+export interface ReportWindow {
+  window: WindowName;
+  retentionDays: number;
+}
+
 const LIST_WHERE = `($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR report_slug = $2)`;
 
 /**
@@ -58,23 +64,30 @@ export class RecomputeRepository {
   /**
    * Creates a pending run leased to `owner` (the process that queues it) with its audit entry
    * `recompute.triggered`, in one statement (so one round trip, and atomic without a
-   * transaction). Returns undefined when the scope already has a pending or running run: the
-   * partial unique index `recompute_runs_active_scope_key` arbitrates, also between concurrent
-   * transactions and instances (a concurrent insert waits for the other to commit or roll back).
-   * The audit entry is written here rather than through AuditService to save that round trip;
-   * its shape is the one AuditService writes.
+   * transaction), provided the scope's window still has `retentionDays` (what the caller
+   * checked the range against; `definitionHolds` false and nothing created otherwise). `run` is
+   * undefined when the scope already has a pending or running run: the partial unique index
+   * `recompute_runs_active_scope_key` arbitrates, also between concurrent transactions and
+   * instances (a concurrent insert waits for the other to commit or roll back). The audit entry
+   * is written here rather than through AuditService to save that round trip; its shape is the
+   * one AuditService writes.
    */
   async createPending(
     scope: RunScope,
+    retentionDays: number,
     requestedBy: string,
     owner: string,
     leaseSeconds: number,
-  ): Promise<RecomputeRun | undefined> {
-    const [run] = await this.dataSource.query(
-      `WITH created AS (
+  ): Promise<{ definitionHolds: boolean; run: RecomputeRun | undefined }> {
+    const [row] = await this.dataSource.query(
+      `WITH definition AS (
+         SELECT FROM aggregate_windows
+          WHERE report_slug = $1 AND window_name = $2 AND retention_days = $8),
+       created AS (
          INSERT INTO recompute_runs
            (report_slug, window_name, date_from, date_to, requested_by, locked_by, lease_expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7))
+         SELECT $1, $2, $3::date, $4::date, $5, $6, now() + make_interval(secs => $7)
+           FROM definition
          ON CONFLICT (report_slug, window_name, date_from, date_to)
            WHERE status IN ('pending', 'running') DO NOTHING
          RETURNING ${RUN_COLUMNS}),
@@ -82,7 +95,8 @@ export class RecomputeRepository {
          INSERT INTO audit_entries (actor, action, resource_type, resource_id, metadata)
          SELECT "requestedBy", 'recompute.triggered', 'recompute_run', id::text, ${AUDIT_SCOPE}
            FROM created)
-       SELECT * FROM created`,
+       SELECT EXISTS (SELECT FROM definition) AS "definitionHolds", created.*
+         FROM (SELECT) AS one LEFT JOIN created ON true`,
       [
         scope.reportSlug,
         scope.window,
@@ -91,13 +105,15 @@ export class RecomputeRepository {
         requestedBy,
         owner,
         leaseSeconds,
+        retentionDays,
       ],
     );
-    return run;
+    const { definitionHolds, ...run } = row as { definitionHolds: boolean } & RecomputeRun;
+    return { definitionHolds, run: run.id ? run : undefined };
   }
 
   /** The windows a report definition offers, with their retention (none: no such report). */
-  reportWindows(slug: string): Promise<{ window: WindowName; retentionDays: number }[]> {
+  reportWindows(slug: string): Promise<ReportWindow[]> {
     return this.dataSource.query(
       `SELECT w.window_name AS "window", w.retention_days AS "retentionDays"
          FROM report_definitions r JOIN aggregate_windows w ON w.report_slug = r.slug

@@ -1,13 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
 import { ApiError } from '../common/api-error.js';
-import { dayRangeProblem } from '../common/input-rules.js';
-import { Clock } from '../common/clock.js';
-import { appConfig, type AppConfig } from '../config/app.config.js';
 import type { RecomputeRun } from '../database/entities/index.js';
-import { eventsRetentionStart, retentionProblem } from '../freshness/retention.js';
-import { formatDay } from '../snapshots/bucket-range.js';
-import { isReportSlug } from '../snapshots/report-catalog.js';
 import { Metrics } from '../metrics/metrics.service.js';
 import { RecomputeExecutor } from './executor/recompute-executor.js';
 import { HeldRuns } from './held-runs.js';
@@ -19,8 +13,11 @@ import {
 } from './recompute.errors.js';
 import { RecomputeRepository, type RunFilter, type RunScope } from './recompute.repository.js';
 import { RunLifecycle } from './run-lifecycle.js';
+import { ScopeCheck } from './scope-check.js';
 
 const ACTIVE_SCOPE_KEY = 'recompute_runs_active_scope_key';
+/** Creations of one run while its report's definition keeps changing under it. */
+const MAX_CREATE_ATTEMPTS = 5;
 
 function sqlState(error: unknown): { code?: string; constraint?: string } {
   if (!(error instanceof QueryFailedError)) return {};
@@ -35,12 +32,11 @@ function sqlState(error: unknown): { code?: string; constraint?: string } {
 @Injectable()
 export class RecomputeService {
   constructor(
-    @Inject(appConfig.KEY) private readonly config: AppConfig,
     private readonly runs: RecomputeRepository,
+    private readonly scopes: ScopeCheck,
     private readonly lifecycle: RunLifecycle,
     private readonly executor: RecomputeExecutor,
     private readonly held: HeldRuns,
-    private readonly clock: Clock,
     private readonly metrics: Metrics,
   ) {}
 
@@ -50,7 +46,7 @@ export class RecomputeService {
    * anything is written, and the queued task waits for the run to exist before it claims it.
    */
   async trigger(scope: RunScope, requestedBy: string): Promise<RecomputeRun> {
-    await this.checkScope(scope);
+    const retentionDays = await this.scopes.check(scope);
     // A stopping instance takes no new runs, even while its executor still has room.
     if (this.lifecycle.isStopping) throw new ShuttingDownError();
     let created: (id: string | undefined) => void = () => undefined;
@@ -61,7 +57,7 @@ export class RecomputeService {
     };
     if (!this.executor.submit(task)) throw new QueueFullError();
     try {
-      const pending = await this.create(scope, requestedBy);
+      const pending = await this.create(scope, retentionDays, requestedBy);
       created(pending.id);
       return pending;
     } catch (error) {
@@ -72,8 +68,8 @@ export class RecomputeService {
 
   /** Creates a run and executes it right here (the seed uses this); returns the final run. */
   async runNow(scope: RunScope, requestedBy: string): Promise<RecomputeRun> {
-    await this.checkScope(scope);
-    const run = await this.create(scope, requestedBy);
+    const retentionDays = await this.scopes.check(scope);
+    const run = await this.create(scope, retentionDays, requestedBy);
     await this.lifecycle.execute(run.id);
     return (await this.runs.findById(run.id))!;
   }
@@ -96,12 +92,38 @@ export class RecomputeService {
     return { items, total };
   }
 
-  /** The pending run, held by this instance (its lease renewed) until it is claimed. */
-  private async create(scope: RunScope, requestedBy: string): Promise<RecomputeRun> {
-    let run: RecomputeRun | undefined;
+  /**
+   * The pending run, held by this instance (its lease renewed) until it is claimed. It is
+   * created only while the window still has the `retentionDays` the range was checked against;
+   * if the definition changed meanwhile, the scope is checked again against the database.
+   */
+  private async create(
+    scope: RunScope,
+    retentionDays: number,
+    requestedBy: string,
+  ): Promise<RecomputeRun> {
+    let checked = retentionDays;
+    for (let attempt = 1; ; attempt += 1) {
+      const created = await this.insertPending(scope, checked, requestedBy);
+      if (created.definitionHolds) {
+        if (!created.run) throw await this.busy(scope);
+        this.held.hold(created.run.id);
+        this.metrics.countRun('pending', requestedBy);
+        return created.run;
+      }
+      if (attempt === MAX_CREATE_ATTEMPTS) {
+        throw new Error(`the definition of ${scope.reportSlug} kept changing; try again`);
+      }
+      // The window changed since it was read: check the scope again against the database.
+      checked = await this.scopes.check(scope, true);
+    }
+  }
+
+  private async insertPending(scope: RunScope, retentionDays: number, requestedBy: string) {
     try {
-      run = await this.runs.createPending(
+      return await this.runs.createPending(
         scope,
+        retentionDays,
         requestedBy,
         this.lifecycle.instanceId,
         this.lifecycle.leaseSeconds,
@@ -114,38 +136,6 @@ export class RecomputeService {
       if (code === '23503') throw new ReportNotFoundError(scope.reportSlug);
       throw error;
     }
-    if (!run) throw await this.busy(scope);
-    this.held.hold(run.id);
-    this.metrics.countRun('pending', requestedBy);
-    return run;
-  }
-
-  /**
-   * Why a run of `scope` may not be created: a bad range, an unknown report or window, or a
-   * range starting before the window's retention (or before the raw events kept).
-   */
-  private async checkScope(scope: RunScope): Promise<void> {
-    const problem = dayRangeProblem(scope.dateFrom, scope.dateTo, this.config.maxReportRangeDays);
-    if (problem) throw ApiError.problems([problem]);
-    const windows = await this.runs.reportWindows(scope.reportSlug);
-    if (windows.length === 0 || !isReportSlug(scope.reportSlug)) {
-      throw new ReportNotFoundError(scope.reportSlug);
-    }
-    const window = windows.find((w) => w.window === scope.window);
-    if (!window) {
-      const names = windows.map((w) => w.window).join(', ');
-      const message = `window must be one of ${names} for ${scope.reportSlug}`;
-      throw ApiError.problems([{ parameter: 'window', message }]);
-    }
-    const today = formatDay(this.clock.now());
-    const retention = retentionProblem(scope.dateFrom, {
-      today,
-      reportSlug: scope.reportSlug,
-      window: scope.window,
-      retentionDays: window.retentionDays,
-      eventsFrom: eventsRetentionStart(today, this.config.eventRetentionDays),
-    });
-    if (retention) throw ApiError.problems([retention]);
   }
 
   /** The 409 of a busy scope, naming its active run while it still is one. */

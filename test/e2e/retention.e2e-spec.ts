@@ -107,6 +107,54 @@ describe('retention of snapshots', () => {
     await ctx.http.post('/api/v1/recomputations').set(AUTH).send(body(first)).expect(202);
   });
 
+  it('applies a retention changed in the database to the very next trigger, both ways', async () => {
+    const {
+      rows: [{ retention_days: original }],
+    } = await sql(`SELECT retention_days FROM aggregate_windows
+                    WHERE report_slug = 'status-counts' AND window_name = 'day'`);
+    const setRetention = (days: number) =>
+      sql(
+        `UPDATE aggregate_windows SET retention_days = $1
+          WHERE report_slug = 'status-counts' AND window_name = 'day'`,
+        [days],
+      );
+    const trigger = (day: string) =>
+      ctx.http
+        .post('/api/v1/recomputations')
+        .set(AUTH)
+        .send({ report_slug: 'status-counts', window: 'day', date_from: day, date_to: day });
+    const runsOf = async (day: string) =>
+      (
+        await sql(
+          `SELECT count(*)::int AS n FROM recompute_runs
+            WHERE report_slug = 'status-counts' AND date_from = $1::date`,
+          [day],
+        )
+      ).rows[0].n;
+    try {
+      await trigger(addDays(today(), -20)).expect(202); // the service has read the window now
+
+      await setRetention(10);
+      const first = addDays(today(), -10);
+      const refused = await trigger(addDays(today(), -15)).expect(400);
+      expect(refused.body.error.details).toEqual([
+        {
+          parameter: 'date_from',
+          message:
+            `date_from must not be before ${first}: status-counts/day keeps 10 days of ` +
+            `snapshots (the first day kept is ${first})`,
+        },
+      ]);
+      expect(await runsOf(addDays(today(), -15))).toBe(0);
+
+      await setRetention(400);
+      await trigger(addDays(today(), -380)).expect(202);
+      expect(await runsOf(addDays(today(), -380))).toBe(1);
+    } finally {
+      await setRetention(original);
+    }
+  });
+
   it('drops the marks of days outside retention: they are never refreshed', async () => {
     await sql(
       `INSERT INTO analytics_events

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { HeldRun } from './recompute.repository.js';
+import type { HeldRun } from './run-leases.repository.js';
 
 /**
  * The runs this process holds, for the lease heartbeat: a run it has queued (attempt 0, still

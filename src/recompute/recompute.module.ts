@@ -7,6 +7,7 @@ import { HeldRuns } from './held-runs.js';
 import { RecomputeController } from './recompute.controller.js';
 import { RecomputeRepository } from './recompute.repository.js';
 import { RecomputeService } from './recompute.service.js';
+import { RunLeasesRepository } from './run-leases.repository.js';
 import { ScopeCheck } from './scope-check.js';
 import { RecomputeWorker } from './recompute.worker.js';
 import { RunLifecycle } from './run-lifecycle.js';
@@ -17,6 +18,7 @@ import { RunLifecycle } from './run-lifecycle.js';
   controllers: [RecomputeController],
   providers: [
     RecomputeRepository,
+    RunLeasesRepository,
     RecomputeService,
     ScopeCheck,
     RunLifecycle,

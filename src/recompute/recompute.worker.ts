@@ -10,7 +10,7 @@ import { Repeater } from '../common/repeater.js';
 import { appConfig, type AppConfig } from '../config/app.config.js';
 import { RecomputeExecutor } from './executor/recompute-executor.js';
 import { HeldRuns } from './held-runs.js';
-import { RecomputeRepository, type OrphanRun } from './recompute.repository.js';
+import { RunLeasesRepository, type OrphanRun } from './run-leases.repository.js';
 import { MAX_ATTEMPTS, RunLifecycle } from './run-lifecycle.js';
 
 /** Longest pause between two looks for orphaned runs. */
@@ -45,7 +45,7 @@ export class RecomputeWorker
   constructor(
     @Inject(appConfig.KEY) private readonly config: AppConfig,
     private readonly lifecycle: RunLifecycle,
-    private readonly runs: RecomputeRepository,
+    private readonly leases: RunLeasesRepository,
     private readonly held: HeldRuns,
     private readonly executor: RecomputeExecutor,
   ) {
@@ -74,7 +74,7 @@ export class RecomputeWorker
     this.held.clear();
     if (held.length === 0) return;
     try {
-      await this.runs.release(this.lifecycle.instanceId, held);
+      await this.leases.release(this.lifecycle.instanceId, held);
       this.logger.warn(`handed back ${held.length} unfinished run(s) to the other instances`);
     } catch (error) {
       this.logger.error(`could not hand back runs (their leases will expire): ${String(error)}`);
@@ -85,7 +85,7 @@ export class RecomputeWorker
     const held = this.held.list();
     try {
       const renewed = new Set(
-        await this.runs.renewLeases(
+        await this.leases.renewLeases(
           this.lifecycle.instanceId,
           held,
           this.config.recomputeLeaseSeconds,
@@ -110,7 +110,7 @@ export class RecomputeWorker
 
   private async recover(): Promise<void> {
     try {
-      for (const orphan of await this.runs.findOrphans(ORPHAN_BATCH)) {
+      for (const orphan of await this.leases.findOrphans(ORPHAN_BATCH)) {
         if (this.stopping) break;
         if (this.held.has(orphan.id)) continue;
         if (orphan.status === 'running' && orphan.attempts >= MAX_ATTEMPTS) {
@@ -142,13 +142,13 @@ export class RecomputeWorker
     const owner = this.lifecycle.instanceId;
     const lease = this.config.recomputeLeaseSeconds;
     // A pending run is adopted first, so that only one instance queues it.
-    if (orphan.status === 'pending' && !(await this.runs.adoptPending(orphan.id, owner, lease))) {
+    if (orphan.status === 'pending' && !(await this.leases.adoptPending(orphan.id, owner, lease))) {
       return true;
     }
     this.held.hold(orphan.id);
     if (!this.executor.submit(() => this.lifecycle.execute(orphan.id))) {
       this.held.release(orphan.id);
-      await this.runs.release(owner, [{ id: orphan.id, attempt: 0 }]);
+      await this.leases.release(owner, [{ id: orphan.id, attempt: 0 }]);
       return false;
     }
     this.logger.warn(

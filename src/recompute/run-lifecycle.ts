@@ -15,11 +15,8 @@ import { isReportSlug } from '../snapshots/report-catalog.js';
 import { SnapshotChanges } from '../snapshots/snapshot-changes.js';
 import { SnapshotsRepository } from '../snapshots/snapshots.repository.js';
 import { HeldRuns } from './held-runs.js';
-import {
-  rebuildLockStatement,
-  RecomputeRepository,
-  type OrphanRun,
-} from './recompute.repository.js';
+import { rebuildLockStatement, RecomputeRepository } from './recompute.repository.js';
+import type { OrphanRun } from './run-leases.repository.js';
 
 export const RECOMPUTE_WORKER = 'recompute-worker';
 /** Claims of one run before a run whose executor keeps dying is failed. */

@@ -3,6 +3,7 @@ import {
   isDatabaseTimeout,
   isDatabaseUnavailable,
   isDeadlock,
+  isUniqueViolation,
   retryOnDeadlock,
 } from './database-errors.js';
 
@@ -22,6 +23,22 @@ describe(isDatabaseUnavailable.name, () => {
     'does not treat %j as unavailability',
     (error) => {
       expect(isDatabaseUnavailable(error)).toBe(false);
+    },
+  );
+});
+
+describe(isUniqueViolation.name, () => {
+  it.each([[{ code: '23505' }], [{ driverError: { code: '23505' } }]])(
+    'treats %j as a unique violation',
+    (error) => {
+      expect(isUniqueViolation(error)).toBe(true);
+    },
+  );
+
+  it.each([[{ code: '40P01' }], [{ driverError: { code: '23503' } }], [undefined], ['text']])(
+    'does not treat %j as one',
+    (error) => {
+      expect(isUniqueViolation(error)).toBe(false);
     },
   );
 });

@@ -18,10 +18,20 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   );
 }
 
+/** PostgreSQL's SQLSTATE of an error, from pg or wrapped by TypeORM. */
+function sqlState(error: unknown): unknown {
+  const cause = (error as { driverError?: unknown } | null)?.driverError ?? error;
+  return (cause as { code?: unknown } | null)?.code;
+}
+
 /** A deadlock PostgreSQL broke by aborting this transaction: doing it again may well succeed. */
 export function isDeadlock(error: unknown): boolean {
-  const cause = (error as { driverError?: unknown } | null)?.driverError ?? error;
-  return (cause as { code?: unknown } | null)?.code === '40P01';
+  return sqlState(error) === '40P01';
+}
+
+/** A unique violation: a key is stored already, or held by a concurrent writer. */
+export function isUniqueViolation(error: unknown): boolean {
+  return sqlState(error) === '23505';
 }
 
 /** Attempts of a transaction PostgreSQL keeps aborting to break deadlocks. */

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type pg from 'pg';
 import type { DataSource, QueryRunner } from 'typeorm';
-import { isDeadlock, retryOnDeadlock } from '../../common/database-errors.js';
+import { isDeadlock, isUniqueViolation, retryOnDeadlock } from '../../common/database-errors.js';
 import { WORK_DATA_SOURCE } from '../../database/pools.js';
 import type { NewEvent } from '../event-rules.js';
 import { insertNewEventsSql, STORED_CONTENT_DIFFERS } from '../events.repository.js';
@@ -28,11 +28,6 @@ function eventFields(event: NewEvent): string {
   return `${copyText(event.externalRef)}\t${copyText(event.entityId)}\t${event.status}\t${
     event.processingMs
   }\t${event.amountCents}\t${event.occurredAt}\t${copyText(event.payload)}\n`;
-}
-
-/** A unique violation: one of the refs is stored already (or held by another writer). */
-function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === '23505';
 }
 
 /**

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from './api-error.js';
@@ -7,20 +8,30 @@ import { textProblem, type Problem } from './input-rules.js';
 export const MAX_ACTOR_LENGTH = 200;
 
 /**
- * Who the audit trail names for a request: the `X-Actor` header, trimmed, else `fallback`.
- * Returns a problem for an unusable header (sent twice, too long, or unprintable).
+ * A header value as the UTF-8 text its bytes spell, or undefined when they are not UTF-8. Node
+ * reads header values one character per byte (Latin-1), so `zoë` arrives as `zoÃ«`.
+ */
+function utf8HeaderValue(value: string): string | undefined {
+  const bytes = Buffer.from(value, 'latin1');
+  return isUtf8(bytes) ? bytes.toString('utf8') : undefined;
+}
+
+/**
+ * Who the audit trail names for a request: the `X-Actor` header (UTF-8), trimmed, else
+ * `fallback` when it is absent. Returns a problem for an unusable header (sent twice, blank,
+ * too long, not UTF-8 or unprintable).
  */
 export function actorFromHeader(
   header: string | string[] | undefined,
   fallback: string,
 ): { actor: string } | { problem: Problem } {
-  if (Array.isArray(header)) {
-    return { problem: { parameter: 'X-Actor', message: 'X-Actor must be sent at most once' } };
-  }
-  const actor = header?.trim();
-  if (!actor) return { actor: fallback };
+  const problem = (message: string) => ({ problem: { parameter: 'X-Actor', message } });
+  if (Array.isArray(header)) return problem('X-Actor must be sent at most once');
+  if (header === undefined) return { actor: fallback };
+  const actor = utf8HeaderValue(header)?.trim();
+  if (actor === undefined) return problem('X-Actor must be UTF-8 text');
   const message = textProblem('X-Actor', actor, { max: MAX_ACTOR_LENGTH });
-  return message ? { problem: { parameter: 'X-Actor', message } } : { actor };
+  return message ? problem(message) : { actor };
 }
 
 /** The request's actor (`@Actor('ingest-api') actor: string`); a bad `X-Actor` is a 400. */

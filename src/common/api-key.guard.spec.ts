@@ -2,7 +2,8 @@ import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { AppConfig } from '../config/app.config.js';
 import { ApiError } from './api-error.js';
-import { ApiKeyGuard, IngestAuth, ManagementAuth, presentedKeys } from './api-key.guard.js';
+import { ApiKeyGuard, IngestAuth, ManagementAuth } from './api-key.guard.js';
+import { ApiKeys, presentedKeys } from './api-keys.js';
 
 const KEY = 'unit-test-management-key';
 const INGEST = 'unit-test-ingest-key';
@@ -85,13 +86,32 @@ describe(ApiKeyGuard.name, () => {
     }
   });
 
+  it('accepts a valid key whatever else is presented beside it', () => {
+    const headers = { 'x-management-key': KEY, authorization: 'Bearer junk' };
+    expect(guard.canActivate(contextWith(headers))).toBe(true);
+  });
+});
+
+describe(ApiKeys.name, () => {
+  const keys = new ApiKeys({ managementApiKey: KEY, ingestApiKey: INGEST });
+
   it('compares keys of any length without throwing', () => {
     for (const key of ['', 'a', KEY.slice(0, -1), `${KEY}x`, 'x'.repeat(1 << 20)]) {
-      expect(guard.matches(key, 'management')).toBe(false);
+      expect(keys.matches(key, 'management')).toBe(false);
     }
-    expect(guard.matches(KEY, 'management')).toBe(true);
-    expect(guard.matches(KEY, 'ingest')).toBe(false);
-    expect(guard.matches(INGEST, 'ingest')).toBe(true);
+    expect(keys.matches(KEY, 'management')).toBe(true);
+    expect(keys.matches(KEY, 'ingest')).toBe(false);
+    expect(keys.matches(INGEST, 'ingest')).toBe(true);
+  });
+
+  it('names the first accepted role whose key is presented, ignoring other keys', () => {
+    const both = { 'x-ingest-key': INGEST, 'x-management-key': KEY };
+    expect(keys.presentedRole(both, ['ingest', 'management'])).toBe('ingest');
+    expect(keys.presentedRole(both, ['management'])).toBe('management');
+    const junk = { 'x-management-key': 'junk', authorization: `Bearer ${KEY}` };
+    expect(keys.presentedRole(junk, ['management'])).toBe('management');
+    expect(keys.presentedRole({ 'x-ingest-key': INGEST }, ['management'])).toBeUndefined();
+    expect(keys.presentedRole({}, ['ingest', 'management'])).toBeUndefined();
   });
 
   it('reads the presented keys from every key header, trimmed', () => {

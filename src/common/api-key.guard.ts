@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   applyDecorators,
   Inject,
@@ -14,11 +13,9 @@ import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { appConfig, type AppConfig } from '../config/app.config.js';
 import { ApiError } from './api-error.js';
+import { ApiKeys, type KeyRole } from './api-keys.js';
 import { ApiErrors } from './openapi.js';
 import { BEARER_SCHEME, INGEST_KEY_SCHEME, MANAGEMENT_KEY_SCHEME } from './swagger.js';
-
-/** Which configured key a route accepts: the management key opens every protected route. */
-export type KeyRole = 'management' | 'ingest';
 
 const ACCEPTED_ROLES = 'tally:accepted-key-roles';
 
@@ -27,75 +24,35 @@ export const UNAUTHORIZED_MESSAGE =
 export const INGEST_UNAUTHORIZED_MESSAGE =
   'a valid ingest key is required (X-Ingest-Key or Authorization: Bearer; the management key also works)';
 
-/** The headers a key may be presented in, besides `Authorization: Bearer`. */
-const KEY_HEADERS = ['x-management-key', 'x-ingest-key'] as const;
-
-const BEARER = /^Bearer[ \t]+(.+)$/i;
-
-export function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
-}
-
-/** The token of an `Authorization: Bearer <token>` header, or undefined. */
-export function bearerToken(authorization: string | string[] | undefined): string | undefined {
-  const bearer = typeof authorization === 'string' ? BEARER.exec(authorization.trim()) : null;
-  const token = bearer?.[1].trim();
-  return token === '' ? undefined : token;
-}
-
-/**
- * The keys a request presents: `X-Management-Key`, `X-Ingest-Key` and/or an
- * `Authorization: Bearer` token. A header sent twice (an array) presents nothing: it is
- * ambiguous, so it never matches.
- */
-export function presentedKeys(headers: FastifyRequest['headers']): string[] {
-  const keys: string[] = [];
-  for (const name of KEY_HEADERS) {
-    const header = headers[name];
-    if (typeof header === 'string' && header.trim() !== '') keys.push(header.trim());
-  }
-  const bearer = bearerToken(headers.authorization);
-  if (bearer !== undefined) keys.push(bearer);
-  return keys;
-}
+/** The roles whose key a route accepts: the management key opens every protected route. */
+export const ACCEPTED_KEYS: Record<KeyRole, readonly KeyRole[]> = {
+  management: ['management'],
+  ingest: ['ingest', 'management'],
+};
 
 /**
  * Protected routes: the request must present a key the route accepts (see `ManagementAuth` and
- * `IngestAuth`), in any of the key headers or as a bearer token. Both sides are hashed with
- * SHA-256 before a constant-time comparison, so neither the key's content nor its length leaks
- * through timing, and keys of any length compare safely. Keys are never logged or echoed.
+ * `IngestAuth`), in any of the key headers or as a bearer token (compared as `ApiKeys` says).
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
-  private readonly expected: Record<KeyRole, Buffer>;
+  private readonly keys: ApiKeys;
 
   constructor(
     @Inject(appConfig.KEY) config: AppConfig,
     private readonly reflector: Reflector,
   ) {
-    this.expected = {
-      management: digest(config.managementApiKey),
-      ingest: digest(config.ingestApiKey),
-    };
-  }
-
-  /** True when `key` is the key of `role`; constant time in the key's content. */
-  matches(key: string, role: KeyRole): boolean {
-    return timingSafeEqual(digest(key), this.expected[role]);
+    this.keys = new ApiKeys(config);
   }
 
   canActivate(context: ExecutionContext): boolean {
-    const roles = this.reflector.getAllAndOverride<KeyRole[] | undefined>(ACCEPTED_ROLES, [
-      context.getHandler(),
-      context.getClass(),
-    ]) ?? ['management'];
+    const roles =
+      this.reflector.getAllAndOverride<readonly KeyRole[] | undefined>(ACCEPTED_ROLES, [
+        context.getHandler(),
+        context.getClass(),
+      ]) ?? ACCEPTED_KEYS.management;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    // Every presented key is compared with every accepted one (no early exit), so timing does
-    // not tell which one failed.
-    const results = presentedKeys(request.headers).flatMap((key) =>
-      roles.map((role) => this.matches(key, role)),
-    );
-    if (results.includes(true)) return true;
+    if (this.keys.presentedRole(request.headers, roles) !== undefined) return true;
     const message = roles.includes('ingest') ? INGEST_UNAUTHORIZED_MESSAGE : UNAUTHORIZED_MESSAGE;
     throw new ApiError('unauthorized', message);
   }
@@ -143,7 +100,7 @@ export function routeAccess(config: AccessConfig | undefined): RouteAccess {
  */
 export function ManagementAuth() {
   return applyDecorators(
-    SetMetadata(ACCEPTED_ROLES, ['management'] satisfies KeyRole[]),
+    SetMetadata(ACCEPTED_ROLES, ACCEPTED_KEYS.management),
     RouteAccessConfig('management'),
     UseGuards(ApiKeyGuard),
     ApiSecurity(MANAGEMENT_KEY_SCHEME),
@@ -155,7 +112,7 @@ export function ManagementAuth() {
 /** Protects an ingestion route: the ingest key, or the management key (admins backfill). */
 export function IngestAuth() {
   return applyDecorators(
-    SetMetadata(ACCEPTED_ROLES, ['ingest', 'management'] satisfies KeyRole[]),
+    SetMetadata(ACCEPTED_ROLES, ACCEPTED_KEYS.ingest),
     RouteAccessConfig('ingest'),
     UseGuards(ApiKeyGuard),
     ApiSecurity(INGEST_KEY_SCHEME),

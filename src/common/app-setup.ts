@@ -8,8 +8,10 @@ import { appConfig, type AppConfig } from '../config/app.config.js';
 import { operationsConfig, type OperationsConfig } from '../config/operations.config.js';
 import { installEdgeHooks } from '../http/edge.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../http/request-id.js';
+import { securityHeadersFor } from '../http/security-headers.js';
 import { METRICS_PATH } from '../metrics/metrics.controller.js';
 import { Metrics } from '../metrics/metrics.service.js';
+import { ApiKeys } from './api-keys.js';
 import { EnvelopeInterceptor } from './envelope.interceptor.js';
 import { AllExceptionsFilter } from './exception.filter.js';
 import { registerBodyParsers } from './request-body.js';
@@ -50,6 +52,7 @@ function socketError(status: number, message: string): string {
 }
 
 export function createHttpAdapter(config: OperationsConfig, logger: Logger): TallyHttpAdapter {
+  const headersFor = securityHeadersFor();
   const adapter = new TallyHttpAdapter({
     bodyLimit: config.bodyLimitBytes,
     // Fastify also takes a hop count, which Nest's option type leaves out.
@@ -81,6 +84,7 @@ export function createHttpAdapter(config: OperationsConfig, logger: Logger): Tal
           };
       void reply
         .status(tooLong ? 404 : 400)
+        .headers(headersFor(request.url))
         .header(REQUEST_ID_HEADER, request.id)
         .send({ error: { ...body, request_id: request.id } });
     },
@@ -94,6 +98,14 @@ export function configureApp(app: NestFastifyApplication, logger: Logger): void 
   const config = app.get<AppConfig>(appConfig.KEY);
   const operations = app.get<OperationsConfig>(operationsConfig.KEY);
   app.setGlobalPrefix(API_PREFIX, { exclude: [METRICS_PATH] });
+  // First, so that its hooks run before any other (a GET with a body is refused with them).
+  installEdgeHooks(app.getHttpAdapter().getInstance(), {
+    config: operations,
+    keys: new ApiKeys(config),
+    ingestMaxBatch: config.ingestMaxBatch,
+    logger,
+    metrics: app.get(Metrics),
+  });
   registerBodyParsers(app);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalInterceptors(new EnvelopeInterceptor());
@@ -104,11 +116,5 @@ export function configureApp(app: NestFastifyApplication, logger: Logger): void 
       exposedHeaders: [REQUEST_ID_HEADER, 'retry-after'],
     });
   }
-  installEdgeHooks(app.getHttpAdapter().getInstance(), {
-    config: operations,
-    ingestMaxBatch: config.ingestMaxBatch,
-    logger,
-    metrics: app.get(Metrics),
-  });
   setupSwagger(app, config.appVersion);
 }

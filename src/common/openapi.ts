@@ -172,11 +172,13 @@ const UNKNOWN_FIELD = 'force is not a known field (allowed: none)';
 
 /**
  * The 400 of a route that takes no query parameters (`@Query() _query: NoParameters`) and, with
- * `body`, no body fields either (its body, when sent, is JSON: see ApiJsonBodyErrors).
+ * `body`, no body fields either (its body, when sent, is JSON: see ApiJsonBodyErrors); `more`
+ * adds the route's other 400 examples.
  */
-export function ApiNoParametersErrors(body = false) {
+export function ApiNoParametersErrors(body = false, more: Record<string, ErrorExample> = {}) {
   const examples: Record<string, ErrorExample> = {
     unknownParameter: problemExample('page', UNKNOWN_PARAMETER),
+    ...more,
   };
   if (body) {
     examples.unknownField = problemExample('force', UNKNOWN_FIELD);

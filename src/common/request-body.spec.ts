@@ -65,11 +65,21 @@ describe('request bodies', () => {
       status: 400,
       message: BODY_MESSAGES.tooDeep,
     });
-    for (const poisoned of ['{"__proto__":{}}', '[{"a":{"constructor":{"prototype":{}}}}]']) {
-      expect(refusal(parse(poisoned))).toEqual({
+    const poisoned: [string, string][] = [
+      ['{"__proto__":{}}', '__proto__'],
+      ['[{"a":{"constructor":{"prototype":{}}}}]', '[0].a.constructor.prototype'],
+      ['{"events":[{"a":1},{"b":[1,{"__proto__":null}]}]}', 'events[1].b[1].__proto__'],
+      ['{"a":{"b":1},"c":{"__proto__":1},"d":{"__proto__":2}}', 'c.__proto__'],
+    ];
+    for (const [body, path] of poisoned) {
+      expect(refusal(parse(body))).toEqual({
         status: 400,
-        message: BODY_MESSAGES.prototypeKey,
+        message: BODY_MESSAGES.prototypeKey(path),
       });
     }
+    // `constructor` alone is an ordinary name (the unknown-field rules judge it).
+    expect(parseJsonBody({}, Buffer.from('{"constructor":{"a":1}}'))).toEqual({
+      constructor: { a: 1 },
+    });
   });
 });

@@ -3,6 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
 import secureJson from 'secure-json-parse';
 import { ApiError } from './api-error.js';
+import { shownName } from './input-rules.js';
 
 /**
  * Request bodies: JSON only, parsed here instead of by Fastify's defaults, so that every way a
@@ -29,7 +30,8 @@ export const BODY_MESSAGES = {
   notUtf8: 'request body must be valid UTF-8',
   invalidJson: 'request body must be valid JSON',
   tooDeep: `request body must not nest objects and arrays more than ${MAX_JSON_DEPTH} levels deep`,
-  prototypeKey: 'request body must not contain a __proto__ key or a constructor.prototype key',
+  prototypeKey: (path: string) =>
+    `${path} is not allowed: a body must not contain a __proto__ key or a constructor.prototype key`,
   lengthMismatch: 'request body size does not match its Content-Length header',
   notObject: 'request body must be a JSON object',
   bodyOnGet: 'a GET request takes no body: send its parameters in the query string',
@@ -76,14 +78,47 @@ export function nestsDeeperThan(text: string, max: number): boolean {
 /** Keys that could replace an object's prototype when it is copied: refused. */
 const PROTOTYPE_KEYS = { protoAction: 'error', constructorAction: 'error' } as const;
 
-/** Whether `text` is JSON (the error path only: tells a prototype key from broken JSON). */
-function isJson(text: string): boolean {
+/** `text` parsed by `JSON.parse` (the error path only), or undefined when it is not JSON. */
+function plainParse(text: string): { value: unknown } | undefined {
   try {
-    JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-    return true;
+    return { value: JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) };
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/** `key` appended to the path of a field (`events[0]` + `payload` → `events[0].payload`). */
+function childPath(path: string, key: string | number): string {
+  if (typeof key === 'number') return `${path}[${key}]`;
+  return path === '' ? shownName(key) : `${path}.${shownName(key)}`;
+}
+
+/**
+ * The path of the first prototype key in `value` (a parsed body, whose `__proto__` keys
+ * `JSON.parse` keeps as plain own properties), e.g. `events[0].__proto__` or
+ * `events[0].payload.constructor.prototype`. Walks the tree without recursion.
+ */
+function prototypeKeyPath(value: unknown): string {
+  const pending: { node: unknown; path: string }[] = [{ node: value, path: '' }];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const { node, path } = next;
+    if (node === null || typeof node !== 'object') continue;
+    const entries: [string | number, unknown][] = Array.isArray(node)
+      ? node.map((item, index) => [index, item])
+      : Object.entries(node);
+    for (const [key, child] of entries) {
+      if (key === '__proto__') return childPath(path, key);
+      const isObject = child !== null && typeof child === 'object';
+      if (key === 'constructor' && isObject && Object.hasOwn(child, 'prototype')) {
+        return childPath(childPath(path, key), 'prototype');
+      }
+    }
+    // Pushed in reverse, so the first key's subtree is searched first.
+    for (const [key, child] of entries.reverse()) {
+      pending.push({ node: child, path: childPath(path, key) });
+    }
+  }
+  return 'a key';
 }
 
 /** The charset parameter of a Content-Type header, lower-cased, or undefined. */
@@ -123,7 +158,11 @@ export function parseJsonBody(headers: BodyHeaders, body: Buffer): unknown {
     // JSON.parse, then (only when the text may hold one) a search for the prototype keys.
     return secureJson.parse(text, undefined, PROTOTYPE_KEYS);
   } catch {
-    throw invalid(isJson(text) ? BODY_MESSAGES.prototypeKey : BODY_MESSAGES.invalidJson);
+    const parsed = plainParse(text);
+    if (!parsed) throw invalid(BODY_MESSAGES.invalidJson);
+    const parameter = prototypeKeyPath(parsed.value);
+    const message = BODY_MESSAGES.prototypeKey(parameter);
+    throw new ApiError('invalid_request', message, [{ parameter, message }]);
   }
 }
 

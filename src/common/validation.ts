@@ -101,6 +101,13 @@ export function Rule(check: Check): PropertyDecorator {
   });
 }
 
+/** A text field taken without surrounding white space (so a blank one is an empty one). */
+export function Trimmed(): PropertyDecorator {
+  return Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' ? value.trim() : value,
+  );
+}
+
 /** An optional JSON field: it may be left out; `null` is not a way to leave it out. */
 export function optional(check: Check): Check {
   return (field, value) => {

@@ -1,9 +1,10 @@
-import { Controller, Get, Res } from '@nestjs/common';
+import { Controller, Get, Query, Res } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { ApiEnvelope, ApiErrorExamples, ApiErrors } from '../common/openapi.js';
+import { ApiEnvelope, ApiErrors, ApiNoParametersErrors } from '../common/openapi.js';
 import { BODY_MESSAGES } from '../common/request-body.js';
+import { NoParameters } from '../common/validation.js';
 import { NO_RATE_LIMIT } from '../http/rate-limits.js';
 import { HealthDto, LivenessDto, ReadinessDto } from './health.dto.js';
 import { HealthService } from './health.service.js';
@@ -17,9 +18,12 @@ export class HealthController {
   @ApiOperation({ summary: 'Service and dependency health; 503 when degraded' })
   @ApiEnvelope(HealthDto, { description: 'all dependencies are up' })
   @ApiEnvelope(HealthDto, { status: 503, description: 'degraded: a dependency is down' })
-  @ApiErrorExamples('invalid_request', { bodyOnGet: { message: BODY_MESSAGES.bodyOnGet } })
+  @ApiNoParametersErrors(false, { bodyOnGet: { message: BODY_MESSAGES.bodyOnGet } })
   @ApiErrors()
-  async get(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthDto> {
+  async get(
+    @Query() _query: NoParameters,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<HealthDto> {
     const health = await this.health.check();
     if (health.status !== 'ok') reply.status(503);
     return health;
@@ -32,7 +36,8 @@ export class HealthController {
     description: 'Restart the instance when this fails. Not rate limited.',
   })
   @ApiEnvelope(LivenessDto, { description: 'the process answers' })
-  live(): LivenessDto {
+  @ApiNoParametersErrors()
+  live(@Query() _query: NoParameters): LivenessDto {
     return { status: 'ok' };
   }
 
@@ -46,7 +51,11 @@ export class HealthController {
   })
   @ApiEnvelope(ReadinessDto, { description: 'ready for traffic' })
   @ApiEnvelope(ReadinessDto, { status: 503, description: 'not ready: see `checks`' })
-  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<ReadinessDto> {
+  @ApiNoParametersErrors()
+  async ready(
+    @Query() _query: NoParameters,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ReadinessDto> {
     const readiness = await this.health.ready();
     if (readiness.status !== 'ready') reply.status(503);
     return readiness;

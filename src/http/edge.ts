@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { ApiError } from '../common/api-error.js';
+import type { ApiKeys } from '../common/api-keys.js';
 import type { OperationsConfig } from '../config/operations.config.js';
 import type { Metrics } from '../metrics/metrics.service.js';
 import { RateLimiter, type EdgeRouteConfig } from './rate-limits.js';
@@ -36,11 +37,12 @@ const HEADER_NAMES: Record<string, string> = {
 function repeatedHeaderError(name: string): ApiError {
   const header = HEADER_NAMES[name] ?? name;
   const message = `the ${header} header must be sent once, not repeated`;
-  return ApiError.invalid(message, [{ header, message }]);
+  return ApiError.invalid(message, [{ parameter: header, message }]);
 }
 
 export interface EdgeOptions {
   config: OperationsConfig;
+  keys: ApiKeys;
   ingestMaxBatch: number;
   logger: Logger;
   metrics: Metrics;
@@ -57,7 +59,7 @@ export interface EdgeOptions {
  */
 export function installEdgeHooks(
   fastify: FastifyInstance,
-  { config, ingestMaxBatch, logger, metrics }: EdgeOptions,
+  { config, keys, ingestMaxBatch, logger, metrics }: EdgeOptions,
 ): void {
   const ingestLimit = ingestBodyLimit(config, ingestMaxBatch);
   fastify.addHook('onRoute', (route) => {
@@ -68,7 +70,7 @@ export function installEdgeHooks(
   });
 
   const headersFor = securityHeadersFor();
-  const limiter = new RateLimiter(config.rateLimits);
+  const limiter = new RateLimiter(config.rateLimits, keys);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.headers(headersFor(request.url)).header(REQUEST_ID_HEADER, request.id);
     const repeated = repeatedHeader(request.raw.rawHeaders);

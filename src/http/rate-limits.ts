@@ -1,13 +1,13 @@
-import { createHash } from 'node:crypto';
 import LocalStore from '@fastify/rate-limit/store/LocalStore.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../common/api-error.js';
 import {
-  presentedKeys,
+  ACCEPTED_KEYS,
   routeAccess,
   type AccessConfig,
   type RouteAccess,
 } from '../common/api-key.guard.js';
+import type { ApiKeys, KeyRole } from '../common/api-keys.js';
 import type { RateLimits } from '../config/operations.config.js';
 
 /** Route config (`@RouteConfig(NO_RATE_LIMIT)`) of routes no limit applies to: the probes. */
@@ -47,13 +47,6 @@ class Limit {
   }
 }
 
-/** The bucket of a protected route's caller: the keys it presents (hashed), else its IP. */
-function clientKey(request: FastifyRequest): string {
-  const keys = presentedKeys(request.headers);
-  if (keys.length === 0) return `ip:${request.ip}`;
-  return `key:${createHash('sha256').update(keys.join('\n')).digest('base64url')}`;
-}
-
 function rateLimited(reply: FastifyReply, retryAfterSeconds: number, message: string): ApiError {
   const seconds = Math.max(1, retryAfterSeconds);
   void reply.header('retry-after', String(seconds));
@@ -68,8 +61,8 @@ const requests = (max: number) => `${max} request${max === 1 ? '' : 's'}`;
  * The rate limits of the HTTP edge, in this process's memory:
  *
  * - public routes: per client IP (`RATE_LIMIT_PUBLIC`);
- * - management and ingest routes: per client, i.e. per presented key, else per IP
- *   (`RATE_LIMIT_MANAGEMENT`, `RATE_LIMIT_INGEST`);
+ * - management and ingest routes: per client, i.e. per valid key presented (whatever else the
+ *   request presents beside it), else per IP (`RATE_LIMIT_MANAGEMENT`, `RATE_LIMIT_INGEST`);
  * - failed authentications: every 401 counts against the caller's IP; once an IP has
  *   `RATE_LIMIT_AUTH_FAILURES` of them in the window, its requests to protected routes get 429
  *   until the window ends (guessing keys is slowed down; public routes stay open).
@@ -82,7 +75,10 @@ export class RateLimiter {
   private readonly authFailures: Limit | undefined;
   private readonly window: number;
 
-  constructor(config: RateLimits) {
+  constructor(
+    config: RateLimits,
+    private readonly keys: ApiKeys,
+  ) {
     const windowMs = config.windowSeconds * 1000;
     const limit = (max: number) => (max > 0 ? new Limit(max, windowMs) : undefined);
     this.limits = {
@@ -116,13 +112,19 @@ export class RateLimiter {
       );
     }
     const limit = this.limits[access];
-    const retry = limit?.hit(clientKey(request));
+    const retry = limit?.hit(this.client(request, access));
     return retry === undefined ? undefined : this.exceeded(reply, retry, limit!);
   }
 
   /** After the response: a 401 counts as a failed authentication of the caller's IP. */
   recordResponse(request: FastifyRequest, statusCode: number): void {
     if (statusCode === 401) this.authFailures?.hit(request.ip);
+  }
+
+  /** The bucket of a protected route's caller: the valid key it presents, else its IP. */
+  private client(request: FastifyRequest, access: KeyRole): string {
+    const role = this.keys.presentedRole(request.headers, ACCEPTED_KEYS[access]);
+    return role === undefined ? `ip:${request.ip}` : `key:${role}`;
   }
 
   private exceeded(reply: FastifyReply, retry: number, limit: Limit): ApiError {

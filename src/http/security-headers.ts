@@ -52,9 +52,19 @@ export function securityHeaders(options: HelmetOptions): Record<string, string> 
   return headers;
 }
 
-/** The precomputed headers for a request URL: the API's on `/api/*` and `/metrics`, else a page's. */
+/** The scheme and authority of an absolute-form request target (`http://host/api/…`). */
+const ABSOLUTE_FORM_ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i;
+
+/**
+ * The precomputed headers for a request URL: the API's on `/api/*` and `/metrics`, else a page's.
+ * A URL in absolute form (`GET http://host/api/… HTTP/1.1`, which HTTP/1.1 servers must accept)
+ * is judged by its path.
+ */
 export function securityHeadersFor(): (url: string) => Record<string, string> {
   const api = securityHeaders(API_HELMET_OPTIONS);
   const page = securityHeaders(PAGE_HELMET_OPTIONS);
-  return (url) => (url.startsWith('/api/') || url.startsWith('/metrics') ? api : page);
+  return (url) => {
+    const path = url.startsWith('/') ? url : url.replace(ABSOLUTE_FORM_ORIGIN, '');
+    return path.startsWith('/api/') || path.startsWith('/metrics') ? api : page;
+  };
 }

@@ -4,7 +4,7 @@ import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../common/api-error.js';
-import { bearerToken, digest } from '../common/api-key.guard.js';
+import { bearerToken, digest } from '../common/api-keys.js';
 import { ApiErrors } from '../common/openapi.js';
 import { METRICS_TOKEN_SCHEME } from '../common/swagger.js';
 import { operationsConfig, type OperationsConfig } from '../config/operations.config.js';

@@ -368,9 +368,12 @@ describe('POST /api/v1/events', () => {
       const res = await ctx.http
         .post('/api/v1/events')
         .set({ ...INGEST_AUTH, 'Content-Type': 'application/json' })
-        .send(`{"events":[{"__proto__":{"x":1}}]}`)
+        .send(`{"events":[{"source":"stripe","__proto__":{"x":1}}]}`)
         .expect(400);
       expect(res.body.error.code).toBe('invalid_request');
+      expect(res.body.error.details).toEqual([
+        { parameter: 'events[0].__proto__', message: expect.stringContaining('is not allowed') },
+      ]);
     });
 
     it('a body over the limit is a 413 in the envelope', async () => {

@@ -27,6 +27,17 @@ describe('GET /api/v1/health/live and /health/ready', () => {
     expect(res.body).toEqual({ data: READY, meta: {} });
   });
 
+  it.each(['/api/v1/health', '/api/v1/health/live', '/api/v1/health/ready'])(
+    'refuses unknown query parameters on %s, as every route does',
+    async (path) => {
+      const res = await ctx.http.get(`${path}?verbose=1`).expect(400);
+      expect(res.body.error).toMatchObject({
+        code: 'invalid_request',
+        details: [{ parameter: 'verbose', message: expect.stringContaining('verbose') }],
+      });
+    },
+  );
+
   it('ready is 503 while PostgreSQL is unreachable; live stays 200', async () => {
     await ctx.db.drop();
     const res = await ctx.http.get('/api/v1/health/ready').expect(503);

@@ -5,6 +5,14 @@ import { useTestApp } from '../support/context.js';
 /** A window no test outlives, so counts never reset mid-test. */
 const WINDOW = '3600';
 
+/** Limits of the protected routes' tests: 2 management requests, 1 ingest batch. */
+const PROTECTED_LIMITS = {
+  RATE_LIMIT_MANAGEMENT: '2',
+  RATE_LIMIT_INGEST: '1',
+  RATE_LIMIT_AUTH_FAILURES: '0',
+  RATE_LIMIT_WINDOW_SECONDS: WINDOW,
+};
+
 function expectRateLimited(res: Response, message: RegExp): void {
   expect(res.status).toBe(429);
   const retryAfter = Number(res.headers['retry-after']);
@@ -49,14 +57,7 @@ describe('rate limit of public routes (per client IP)', () => {
 });
 
 describe('rate limits of protected routes (per presented key, else per IP)', () => {
-  const ctx = useTestApp('migrated', {
-    env: {
-      RATE_LIMIT_MANAGEMENT: '2',
-      RATE_LIMIT_INGEST: '1',
-      RATE_LIMIT_AUTH_FAILURES: '0',
-      RATE_LIMIT_WINDOW_SECONDS: WINDOW,
-    },
-  });
+  const ctx = useTestApp('migrated', { env: PROTECTED_LIMITS });
 
   it('counts each key on its own', async () => {
     const list = (headers: Record<string, string>) =>
@@ -77,6 +78,28 @@ describe('rate limits of protected routes (per presented key, else per IP)', () 
     );
     // Public routes are not affected.
     await ctx.http.get('/api/v1/reports').expect(200);
+  });
+});
+
+describe('rate limits of protected routes, with other keys presented beside a valid one', () => {
+  const ctx = useTestApp('migrated', { env: PROTECTED_LIMITS });
+
+  it('counts the valid key, whatever else comes with it', async () => {
+    const list = (headers: Record<string, string>) =>
+      ctx.http.get('/api/v1/recomputations').set(headers);
+    await list({ 'X-Management-Key': MANAGEMENT_KEY, Authorization: 'Bearer junk-1' }).expect(200);
+    await list({ 'X-Management-Key': MANAGEMENT_KEY, 'X-Ingest-Key': 'junk-2' }).expect(200);
+    expectRateLimited(
+      await list({ 'X-Management-Key': 'junk-3', Authorization: `Bearer ${MANAGEMENT_KEY}` }),
+      /^rate limit exceeded: at most 2 requests per 3600 s/,
+    );
+    const ingest = (headers: Record<string, string>) =>
+      ctx.http.post('/api/v1/events').set(headers).send({});
+    await ingest({ 'X-Ingest-Key': INGEST_KEY, 'X-Management-Key': 'junk-4' }).expect(400);
+    expectRateLimited(
+      await ingest({ 'X-Ingest-Key': INGEST_KEY, 'X-Management-Key': 'junk-5' }),
+      /^rate limit exceeded: at most 1 request per 3600 s/,
+    );
   });
 });
 

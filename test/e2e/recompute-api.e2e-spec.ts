@@ -1,5 +1,6 @@
 import { MANAGEMENT_KEY } from '../support/app.js';
 import { useTestApp } from '../support/context.js';
+import { rawRequest } from '../support/raw-http.js';
 import {
   AUTH,
   expectedRows,
@@ -192,10 +193,53 @@ describe('recompute runs through the management API', () => {
       for (const res of [fromHeader, fromBody, byDefault]) await completed(res.body.data.id);
     });
 
-    it('rejects an X-Actor header that is too long', async () => {
-      const res = await trigger(body(), { ...AUTH, 'X-Actor': 'x'.repeat(201) }).expect(400);
-      expect(res.body.error).toMatchObject({ code: 'invalid_request' });
-      expect(res.body.error.message).toContain('X-Actor');
+    it.each([
+      ['too long', 'x'.repeat(201), 'X-Actor must be 1–200 characters long'],
+      ['blank', '  ', 'X-Actor must not be empty'],
+    ])('rejects an X-Actor header that is %s, creating nothing', async (_name, actor, message) => {
+      const before = await ctx.db.sql.query('SELECT count(*)::int AS n FROM recompute_runs');
+      const res = await trigger(body(), { ...AUTH, 'X-Actor': actor }).expect(400);
+      expect(res.body.error).toMatchObject({
+        code: 'invalid_request',
+        message,
+        details: [{ parameter: 'X-Actor', message }],
+      });
+      const after = await ctx.db.sql.query('SELECT count(*)::int AS n FROM recompute_runs');
+      expect(after.rows[0].n).toBe(before.rows[0].n);
+    });
+
+    it('reads X-Actor as UTF-8 into the run and its audit entry; other bytes are a 400', async () => {
+      const send = (actor: Buffer, day: string) =>
+        rawRequest(
+          ctx.app.app.getHttpServer(),
+          Buffer.concat([
+            Buffer.from(
+              'POST /api/v1/recomputations HTTP/1.1\r\nContent-Type: application/json\r\n' +
+                `X-Management-Key: ${MANAGEMENT_KEY}\r\nX-Actor: `,
+            ),
+            actor,
+          ]),
+          JSON.stringify(body({ date_from: day, date_to: day })),
+        );
+      const actor = 'zoë … 東京';
+      const created = await send(Buffer.from(actor, 'utf8'), '2026-03-05');
+      expect(created.status).toBe(202);
+      const run = JSON.parse(created.body).data;
+      expect(run.requested_by).toBe(actor);
+      const audit = await ctx.db.sql.query(
+        `SELECT actor FROM audit_entries WHERE action = 'recompute.triggered' AND resource_id = $1`,
+        [run.id],
+      );
+      expect(audit.rows).toEqual([{ actor }]);
+      await completed(run.id);
+
+      const refused = await send(Buffer.from([0x7a, 0x6f, 0xeb]), '2026-03-06'); // "zoë" in Latin-1
+      expect(refused.status).toBe(400);
+      expect(JSON.parse(refused.body).error.message).toBe('X-Actor must be UTF-8 text');
+      const { rows } = await ctx.db.sql.query(
+        `SELECT 1 FROM recompute_runs WHERE date_from = '2026-03-06'`,
+      );
+      expect(rows).toEqual([]);
     });
   });
 

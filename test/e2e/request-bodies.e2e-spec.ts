@@ -15,8 +15,18 @@ const refused = (message: string) => ({
 const NOT_JSON = 'request body must be JSON, sent with Content-Type: application/json';
 const INVALID_JSON = 'request body must be valid JSON';
 const TOO_DEEP = `request body must not nest objects and arrays more than ${MAX_JSON_DEPTH} levels deep`;
-const PROTOTYPE_KEY =
-  'request body must not contain a __proto__ key or a constructor.prototype key';
+/** The envelope of a body refused for a prototype key at `path`, which it names. */
+const prototypeKey = (path: string) => {
+  const message = `${path} is not allowed: a body must not contain a __proto__ key or a constructor.prototype key`;
+  return {
+    error: {
+      code: 'invalid_request',
+      message,
+      details: [{ parameter: path, message }],
+      request_id: expect.any(String),
+    },
+  };
+};
 
 /** `[[[…]]]` with `levels` arrays around `inner`. */
 const arrays = (levels: number, inner = '') => `${'['.repeat(levels)}${inner}${']'.repeat(levels)}`;
@@ -207,14 +217,30 @@ describe('request bodies: JSON only, refused as a whole with a message saying wh
   });
 
   it.each([
-    ['__proto__ at the top level', `{"__proto__": {"admin": true}, "report_slug": "x"}`],
-    ['__proto__ escaped', `{"\\u005f_proto__": {}}`],
-    ['__proto__ in a nested object', `{"report_slug": {"a": [{"__proto__": {}}]}}`],
-    ['constructor.prototype', `{"constructor": {"prototype": {"admin": true}}}`],
-    ['constructor.prototype nested', `{"a": [{"constructor": {"prototype": {}}}]}`],
-  ])('answers 400 to %s', async (_name, raw) => {
+    [
+      '__proto__ at the top level',
+      `{"__proto__": {"admin": true}, "report_slug": "x"}`,
+      '__proto__',
+    ],
+    ['__proto__ escaped', `{"\\u005f_proto__": {}}`, '__proto__'],
+    [
+      '__proto__ in a nested object',
+      `{"report_slug": {"a": [{"__proto__": {}}]}}`,
+      'report_slug.a[0].__proto__',
+    ],
+    [
+      'constructor.prototype',
+      `{"constructor": {"prototype": {"admin": true}}}`,
+      'constructor.prototype',
+    ],
+    [
+      'constructor.prototype nested',
+      `{"a": [{"constructor": {"prototype": {}}}]}`,
+      'a[0].constructor.prototype',
+    ],
+  ])('answers 400 to %s, naming where it is', async (_name, raw, path) => {
     const res = await post(raw, JSON_TYPE).expect(400);
-    expect(res.body).toEqual(refused(PROTOTYPE_KEY));
+    expect(res.body).toEqual(prototypeKey(path));
   });
 
   it('answers 413 to a body over the limit, naming the limit', async () => {

@@ -186,7 +186,7 @@ describe('identity and credential headers sent twice', () => {
     expect(res.body.error).toEqual({
       code: 'invalid_request',
       message,
-      details: [{ header: name, message }],
+      details: [{ parameter: name, message }],
       request_id: res.headers['x-request-id'],
     });
     const after = await ctx.db.sql.query('SELECT count(*)::int AS n FROM recompute_runs');

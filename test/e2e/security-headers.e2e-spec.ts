@@ -1,4 +1,5 @@
 import { useTestApp } from '../support/context.js';
+import { rawRequest } from '../support/raw-http.js';
 
 /** The CSP directives of a response, by name. */
 function csp(header: string | undefined): Map<string, string[]> {
@@ -35,6 +36,33 @@ describe('security headers', () => {
       expect(res.headers).not.toHaveProperty('x-powered-by');
     },
   );
+
+  it.each([
+    ['a GET with a body', (path: string) => ctx.http.get(path).send({ a: 1 }), '/api/v1/reports'],
+    ['a URL that is not UTF-8', (path: string) => ctx.http.get(path), '/api/v1/reports/%ZZ/run'],
+    [
+      'a path segment over the router limit',
+      (path: string) => ctx.http.get(path),
+      `/api/v1/reports/${'a'.repeat(101)}`,
+    ],
+  ])('of an API are on a request refused before routing (%s)', async (_name, send, path) => {
+    const res = await send(path);
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.headers).toMatchObject({
+      'content-security-policy': "default-src 'none';frame-ancestors 'none'",
+      'x-content-type-options': 'nosniff',
+      'x-request-id': res.body.error.request_id,
+    });
+  });
+
+  it('of an API are on an API request in absolute form (GET http://host/api/…)', async () => {
+    const head = Buffer.from('GET http://tally.example/api/v1/reports HTTP/1.1');
+    const res = await rawRequest(ctx.app.app.getHttpServer(), head);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-security-policy']).toBe(
+      "default-src 'none';frame-ancestors 'none'",
+    );
+  });
 
   it.each(['/docs', '/docs-json', '/nope'])(
     'of a page are on every other response (%s)',

@@ -123,6 +123,7 @@ describe('event sources', () => {
     ['a slug too long', { slug: 'a'.repeat(65), provider_name: 'x' }, 'slug'],
     ['no provider_name', { slug: 'nope' }, 'provider_name'],
     ['an empty provider_name', { slug: 'nope', provider_name: '' }, 'provider_name'],
+    ['a blank provider_name', { slug: 'nope', provider_name: ' \t ' }, 'provider_name'],
     ['a null description', { slug: 'nope', provider_name: 'x', description: null }, 'description'],
     ['a NUL in a name', { slug: 'nope', provider_name: 'a\u0000b' }, 'provider_name'],
     ['an unknown field', { slug: 'nope', provider_name: 'x', region: 'eu' }, 'region'],
@@ -139,6 +140,7 @@ describe('event sources', () => {
     ['nothing to change', {}, 'body'],
     ['is_active as a string', { is_active: 'no' }, 'is_active'],
     ['a null provider_name', { provider_name: null }, 'provider_name'],
+    ['a blank provider_name', { provider_name: '   ' }, 'provider_name'],
     ['an unknown field', { slug: 'renamed' }, 'slug'],
   ])('refuses to change with %s (400 naming it)', async (_name, body, parameter) => {
     const res = await ctx.http.patch('/api/v1/sources/stripe').set(AUTH).send(body).expect(400);

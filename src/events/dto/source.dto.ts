@@ -6,7 +6,7 @@ import {
   textProblem,
 } from '../../common/input-rules.js';
 import { exampleTime } from '../../common/example-dates.js';
-import { optional, Rule } from '../../common/validation.js';
+import { optional, Rule, Trimmed } from '../../common/validation.js';
 import { SOURCE_SLUGS_NOTE } from '../reference-sources.js';
 
 export const PROVIDER_NAME_MAX = 200;
@@ -47,6 +47,7 @@ export class CreateSourceDto {
   slug: string;
 
   @ApiProperty({ example: 'Mollie', maxLength: PROVIDER_NAME_MAX })
+  @Trimmed()
   @Rule(providerName)
   provider_name: string;
 
@@ -58,6 +59,7 @@ export class CreateSourceDto {
 /** Body of `PATCH /sources/{slug}`: at least one field; unknown fields are rejected. */
 export class UpdateSourceDto {
   @ApiPropertyOptional({ example: 'PayPal Europe', maxLength: PROVIDER_NAME_MAX })
+  @Trimmed()
   @Rule(optional(providerName))
   provider_name?: string;
 

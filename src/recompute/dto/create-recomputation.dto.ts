@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
 import { exampleDay } from '../../common/example-dates.js';
 import {
   dayProblem,
@@ -9,12 +8,10 @@ import {
   slugProblem,
   textProblem,
 } from '../../common/input-rules.js';
-import { optional, Rule } from '../../common/validation.js';
+import { optional, Rule, Trimmed } from '../../common/validation.js';
 import { WINDOW_NAMES, type WindowName } from '../../database/entities/index.js';
 import { REPORT_SLUGS } from '../../snapshots/report-catalog.js';
 import { MAX_ACTOR_LENGTH } from '../run-scope.js';
-
-const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 /** Body of `POST /recomputations`; unknown fields are rejected. */
 export class CreateRecomputationDto {
@@ -54,7 +51,7 @@ export class CreateRecomputationDto {
     description:
       'who asks for the run (audit actor); defaults to the X-Actor header, else management-api',
   })
-  @Transform(trim)
+  @Trimmed()
   @Rule(optional((field, value) => textProblem(field, value, { max: MAX_ACTOR_LENGTH })))
   requested_by?: string;
 }

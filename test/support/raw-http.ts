@@ -1,0 +1,41 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * Sends `head` (the request line and headers, without the blank line) and `body` byte for byte
+ * over one connection to `server`, for what an HTTP client library would not send: absolute-form
+ * targets, header bytes that are not ASCII. The request is sent with `Connection: close`.
+ */
+export async function rawRequest(server: Server, head: Buffer, body = ''): Promise<RawResponse> {
+  const listener = server.listen(0, '127.0.0.1');
+  await once(listener, 'listening');
+  try {
+    const { port } = listener.address() as AddressInfo;
+    const socket = connect(port, '127.0.0.1');
+    const length = Buffer.byteLength(body);
+    const tail = `\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: ${length}\r\n\r\n${body}`;
+    // Written, not ended: the server closes the connection after its response (Connection: close).
+    socket.write(Buffer.concat([head, Buffer.from(tail)]));
+    const chunks: Buffer[] = [];
+    for await (const chunk of socket) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const [top, ...rest] = text.split('\r\n\r\n');
+    const [statusLine, ...lines] = top.split('\r\n');
+    const headers = Object.fromEntries(
+      lines.map((line) => {
+        const at = line.indexOf(':');
+        return [line.slice(0, at).trim().toLowerCase(), line.slice(at + 1).trim()];
+      }),
+    );
+    return { status: Number(statusLine.split(' ')[1]), headers, body: rest.join('\r\n\r\n') };
+  } finally {
+    await new Promise((resolve) => listener.close(resolve));
+  }
+}

@@ -12,6 +12,7 @@ import {
   shownName,
   slugProblem,
   textProblem,
+  timestampOrDayProblem,
   timestampProblem,
   unknownNameProblems,
 } from './input-rules.js';
@@ -107,11 +108,14 @@ describe('input rules', () => {
       ['1999-12-31', 'must be between 2000-01-01 and 2999-12-31'],
       ['0000-01-01', 'must be between 2000-01-01 and 2999-12-31'],
       ['3000-01-01', 'must be between 2000-01-01 and 2999-12-31'],
+      ['3000-02-30', 'must be between 2000-01-01 and 2999-12-31'],
     ];
     for (const [value, reason] of cases) {
       expect(dayProblem('date_to', value)).toBe(`date_to ${reason}`);
     }
     expect(parseDay('2026-02-30')).toBeUndefined();
+    expect(parseDay('0000-01-01')).toBeUndefined(); // PostgreSQL's calendar has no year 0
+    expect(parseDay('0001-01-01')?.toISOString()).toBe('0001-01-01T00:00:00.000Z');
   });
 
   it('checks the order and length of a day range, naming date_from', () => {
@@ -181,8 +185,30 @@ describe('input rules', () => {
       '2026-11-28T09:30:00+24:00',
       '2026-11-28T09:30:00.1234567Z',
       '+2026-11-28T09:30:00Z',
+      '0000-01-01T00:00:00Z', // PostgreSQL's calendar has no year 0
+      '0000-12-31T23:59:59.999999-15:59',
+      '2026-11-28T09:30:00+01:60',
     ]) {
       expect(parseTimestamp(bad)).toBeUndefined();
+    }
+  });
+
+  it('takes the offsets PostgreSQL takes, ±15:59 at most, and names the range otherwise', () => {
+    expect(parseTimestamp('2026-11-28T10:00:00+15:59')).toBe(Date.parse('2026-11-27T18:01:00Z'));
+    expect(parseTimestamp('2026-11-28T10:00:00-15:59')).toBe(Date.parse('2026-11-29T01:59:00Z'));
+    expect(parseTimestamp('0001-01-01T00:00:00Z')).toBe(Date.parse('0001-01-01T00:00:00Z'));
+    expect(parseTimestamp('9999-12-31T23:59:59.999999Z')).toBe(
+      Date.parse('9999-12-31T23:59:59.999Z'),
+    );
+    const rule = { min: 0, max: Date.parse('2999-12-31T00:00:00Z'), minText: 'a', maxText: 'b' };
+    for (const hours of ['16', '18', '23', '24', '99']) {
+      for (const offset of [`+${hours}:00`, `-${hours}:00`, `+${hours}:59`]) {
+        const value = `2026-11-28T10:00:00${offset}`;
+        expect(parseTimestamp(value)).toBeUndefined();
+        expect(timestampProblem('at', value, rule)).toBe(
+          'at must have a UTC offset between -15:59 and +15:59',
+        );
+      }
     }
   });
 
@@ -202,5 +228,41 @@ describe('input rules', () => {
     );
     expect(timestampProblem('at', '2026-11-28T09:30:00', rule)).toMatch(/with an offset/);
     expect(timestampProblem('at', 1764322200000, rule)).toBe('at must be a string');
+    expect(timestampProblem('at', '0000-01-01T00:00:00Z', rule)).toMatch(/with an offset/);
+  });
+
+  it('bounds timestamp-or-day filters to the days reports name, in UTC', () => {
+    for (const good of [
+      '2000-01-01',
+      '2999-12-31',
+      '2000-01-01T00:00:00Z',
+      '2000-01-01T01:00:00+01:00',
+      '2999-12-31T23:59:59.999999Z',
+      '2999-12-31T23:59:59-00:00',
+      '2026-11-28T10:00:00+15:59',
+    ]) {
+      expect(timestampOrDayProblem('occurred_from', good)).toBeUndefined();
+    }
+    const cases: [string, string][] = [
+      ['0000-01-01', 'must be between 2000-01-01 and 2999-12-31'],
+      ['1999-12-31', 'must be between 2000-01-01 and 2999-12-31'],
+      ['9999-12-31', 'must be between 2000-01-01 and 2999-12-31'],
+      ['2026-02-30', 'must be a real calendar date (2026-02-30 does not exist)'],
+      ['0000-01-01T00:00:00Z', 'must be an RFC 3339 timestamp with an offset'],
+      ['1999-12-31T23:59:59.999999Z', 'must not be before 2000-01-01 (UTC)'],
+      ['2000-01-01T00:59:59+01:00', 'must not be before 2000-01-01 (UTC)'],
+      ['3000-01-01T00:00:00Z', 'must not be later than 2999-12-31 (UTC)'],
+      ['2999-12-31T23:59:59-00:01', 'must not be later than 2999-12-31 (UTC)'],
+      ['9999-12-31T23:59:59-15:59', 'must not be later than 2999-12-31 (UTC)'],
+      ['9999-12-31T23:59:59-23:59', 'must have a UTC offset between -15:59 and +15:59'],
+      ['2026-11-28T10:00:00+16:00', 'must have a UTC offset between -15:59 and +15:59'],
+      ['2026-02-30T00:00:00Z', 'must be an RFC 3339 timestamp with an offset'],
+      ['2026-11-28T24:00:00Z', 'must be an RFC 3339 timestamp with an offset'],
+      ['yesterday', 'must be an RFC 3339 timestamp with an offset'],
+    ];
+    for (const [value, reason] of cases) {
+      expect(timestampOrDayProblem('occurred_to', value)).toContain(`occurred_to ${reason}`);
+    }
+    expect(timestampOrDayProblem('occurred_to', 20261128)).toMatch(/or a day \(2026-11-28\)$/);
   });
 });

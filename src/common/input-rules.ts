@@ -179,9 +179,12 @@ export const LATEST_DAY = '2999-12-31';
 
 const DAY_FORMAT = /^\d{4}-\d{2}-\d{2}$/;
 
-/** A strict `YYYY-MM-DD` calendar day as UTC midnight; undefined when malformed or impossible. */
+/**
+ * A strict `YYYY-MM-DD` calendar day as UTC midnight; undefined when malformed or impossible,
+ * year 0000 included (PostgreSQL's calendar has no year 0: `'0000-01-01'::date` is an error).
+ */
 export function parseDay(value: string): Date | undefined {
-  if (!DAY_FORMAT.test(value)) return undefined;
+  if (!DAY_FORMAT.test(value) || value.startsWith('0000')) return undefined;
   const date = new Date(`${value}T00:00:00Z`);
   return Number.isNaN(date.getTime()) || formatDay(date) !== value ? undefined : date;
 }
@@ -192,10 +195,10 @@ export function dayProblem(field: string, value: unknown): string | undefined {
   if (typeof value !== 'string' || !DAY_FORMAT.test(value)) {
     return `${field} must be a date in YYYY-MM-DD format`;
   }
-  if (!parseDay(value)) return `${field} must be a real calendar date (${value} does not exist)`;
   if (value < EARLIEST_DAY || value > LATEST_DAY) {
     return `${field} must be between ${EARLIEST_DAY} and ${LATEST_DAY}`;
   }
+  if (!parseDay(value)) return `${field} must be a real calendar date (${value} does not exist)`;
   return undefined;
 }
 
@@ -238,26 +241,51 @@ function daysInMonth(year: number, month: number): number {
 }
 
 /**
- * The instant an RFC 3339 timestamp with offset names, in epoch milliseconds (fractions of a
- * millisecond dropped), or undefined when the text is not one or names no real time
- * (2026-02-30, 24:00, 23:60, a leap second, an offset of +24:00). On the ingestion hot path:
+ * The largest UTC offset PostgreSQL takes in a timestamp (±15:59; `+16:00` is the error "time
+ * zone displacement out of range"). Real offsets lie within −12:00 … +14:00.
+ */
+const MAX_OFFSET_HOURS = 15;
+
+/**
+ * Why a text is not a timestamp PostgreSQL can store: not RFC 3339 with an offset, or naming no
+ * real time (2026-02-30, 24:00, 23:60, a leap second, year 0000, which PostgreSQL's calendar
+ * lacks) — `malformed`; or an offset beyond ±15:59 — `offset`.
+ */
+type TimestampFault = 'malformed' | 'offset';
+
+/**
+ * The instant of an RFC 3339 timestamp with offset, in epoch milliseconds (fractions of a
+ * millisecond dropped), or why it is not one PostgreSQL can store. On the ingestion hot path:
  * fields are checked as numbers, without building Date objects.
  */
-export function parseTimestamp(value: string): number | undefined {
+function readTimestamp(value: string): number | TimestampFault {
   const m = TIMESTAMP.exec(value);
-  if (!m) return undefined;
+  if (!m) return 'malformed';
   const [year, month, day, hour, minute, second] = [+m[1], +m[2], +m[3], +m[4], +m[5], +m[6]];
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
-  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
+    return 'malformed';
+  }
+  if (hour > 23 || minute > 59 || second > 59) return 'malformed';
   const millis = m[7] === undefined ? 0 : +m[7].padEnd(3, '0').slice(0, 3);
   const date = new Date(0);
   date.setUTCFullYear(year, month - 1, day); // Date.UTC would read years 0–99 as 1900–1999
   const instant = date.getTime() + ((hour * 60 + minute) * 60 + second) * 1000 + millis;
   if (m[8] !== undefined) return instant;
   const [offsetHours, offsetMinutes] = [+m[10], +m[11]];
-  if (offsetHours > 23 || offsetMinutes > 59) return undefined;
+  if (offsetMinutes > 59) return 'malformed';
+  if (offsetHours > MAX_OFFSET_HOURS) return 'offset';
   const offset = (offsetHours * 60 + offsetMinutes) * 60_000;
   return m[9] === '+' ? instant - offset : instant + offset;
+}
+
+/**
+ * The instant an RFC 3339 timestamp with offset names, in epoch milliseconds (fractions of a
+ * millisecond dropped), or undefined when the text is not one PostgreSQL can store (see
+ * readTimestamp).
+ */
+export function parseTimestamp(value: string): number | undefined {
+  const read = readTimestamp(value);
+  return typeof read === 'number' ? read : undefined;
 }
 
 export interface TimestampRule {
@@ -278,11 +306,15 @@ export function checkTimestamp(
 ): { instant: number } | { problem: string } {
   if (value === undefined || value === null) return { problem: `${field} is required` };
   if (typeof value !== 'string') return { problem: `${field} must be a string` };
-  const instant = parseTimestamp(value);
-  if (instant === undefined) {
+  const instant = readTimestamp(value);
+  if (instant === 'malformed') {
     return {
       problem: `${field} must be an RFC 3339 timestamp with an offset, e.g. 2026-11-28T09:30:00Z`,
     };
+  }
+  if (instant === 'offset') {
+    const most = `${MAX_OFFSET_HOURS}:59`;
+    return { problem: `${field} must have a UTC offset between -${most} and +${most}` };
   }
   if (instant < rule.min) return { problem: `${field} must not be before ${rule.minText}` };
   if (instant > rule.max) return { problem: `${field} must not be later than ${rule.maxText}` };
@@ -310,11 +342,29 @@ export function instantBounds(value: string): { first: number; last: number } | 
   return instant === undefined ? undefined : { first: instant, last: instant };
 }
 
-/** A required instant: an RFC 3339 timestamp with offset, or a `YYYY-MM-DD` day (UTC). */
+/**
+ * The instants a filter may name: those of the days a report or a recompute may name,
+ * EARLIEST_DAY … LATEST_DAY in UTC. Ingestion refuses events before EARLIEST_DAY; bounding the
+ * filters as well keeps every value within what PostgreSQL can read (no year 0000, no year 10000).
+ */
+export const INSTANT_FILTER_RULE: TimestampRule = {
+  min: Date.parse(`${EARLIEST_DAY}T00:00:00Z`),
+  max: Date.parse(`${LATEST_DAY}T23:59:59.999Z`),
+  minText: `${EARLIEST_DAY} (UTC)`,
+  maxText: `${LATEST_DAY} (UTC)`,
+};
+
+/**
+ * A required instant within INSTANT_FILTER_RULE: an RFC 3339 timestamp with offset, or a
+ * `YYYY-MM-DD` day (UTC), with the bounds and messages of `dayProblem` for a day.
+ */
 export function timestampOrDayProblem(field: string, value: unknown): string | undefined {
   if (value === undefined || value === null) return `${field} is required`;
-  if (typeof value === 'string' && (parseTimestamp(value) !== undefined || parseDay(value))) {
-    return undefined;
+  if (typeof value === 'string') {
+    if (DAY_FORMAT.test(value)) return dayProblem(field, value);
+    if (readTimestamp(value) !== 'malformed') {
+      return timestampProblem(field, value, INSTANT_FILTER_RULE);
+    }
   }
   return `${field} must be an RFC 3339 timestamp with an offset (2026-11-28T09:30:00Z) or a day (2026-11-28)`;
 }

@@ -1,3 +1,4 @@
+import { parseTimestamp } from '../common/input-rules.js';
 import type { EventCursor } from './events.repository.js';
 
 /** `occurred_at` as the listing prints it: UTC, to the microsecond. */
@@ -8,7 +9,11 @@ export function encodeCursor(last: EventCursor): string {
   return Buffer.from(`${last.occurredAt}|${last.id}`, 'utf8').toString('base64url');
 }
 
-/** The position a cursor names, or undefined when it is not one this service made. */
+/**
+ * The position a cursor names, or undefined when it is not one this service made. Its time is
+ * read by the one timestamp parser, so a cursor naming no real time (2026-02-30, 24:00, year 0000)
+ * is refused here instead of by PostgreSQL.
+ */
 export function decodeCursor(cursor: string): EventCursor | undefined {
   if (!/^[A-Za-z0-9_-]{1,100}$/.test(cursor)) return undefined;
   const [occurredAt, id, extra] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
@@ -19,6 +24,6 @@ export function decodeCursor(cursor: string): EventCursor | undefined {
   ) {
     return undefined;
   }
-  if (Number.isNaN(Date.parse(occurredAt))) return undefined;
+  if (parseTimestamp(occurredAt) === undefined) return undefined;
   return { occurredAt, id: Number(id) };
 }

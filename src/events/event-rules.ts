@@ -6,6 +6,7 @@ import {
   checkTimestamp,
   textProblem,
   type Problem,
+  shownName,
   unknownNameProblems,
   type TimestampRule,
 } from '../common/input-rules.js';
@@ -81,42 +82,101 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/**
- * Whether every string (key or value) in `payload` can be stored in jsonb (no NUL, no broken
- * UTF-16 surrogate). Walks iteratively: no recursion on deep input.
- */
-function isStorablePayload(payload: object): boolean {
-  const pending: unknown[] = [payload];
-  while (pending.length > 0) {
-    const value = pending.pop();
-    if (typeof value === 'string') {
-      if (!isStorable(value)) return false;
-    } else if (value !== null && typeof value === 'object') {
-      const object = value as Record<string, unknown>;
-      for (const key in object) pending.push(key, object[key]);
-    }
-  }
-  return true;
+/** A key a path spells as `.name`; any other as `["a b"]`. */
+const PLAIN_KEY = /^[A-Za-z_$][\w$]*$/;
+
+/** One step of a path: `[2]` for an array index, `.name` or `["a b"]` for an object key. */
+function pathStep(key: string | number): string {
+  if (typeof key === 'number') return `[${key}]`;
+  return PLAIN_KEY.test(key) ? `.${shownName(key)}` : `[${JSON.stringify(shownName(key))}]`;
 }
 
-function payloadProblem(field: string, value: unknown): { problem?: string; json?: string } {
+/**
+ * Why a number read from JSON cannot be stored as sent, or undefined. JSON.parse reads `1e400`
+ * as Infinity (JSON.stringify then writes null) and rounds an integer beyond 2^53 − 1
+ * (12345678901234567890 becomes 12345678901234567000), so both would be stored silently wrong.
+ */
+function numberFault(value: number): string | undefined {
+  if (!Number.isFinite(value)) {
+    return 'is too large for a JSON number (it must fit a double); send it as a string';
+  }
+  if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
+    const most = Number.MAX_SAFE_INTEGER;
+    return `must be an integer between -${most} and ${most} to be stored exactly; send larger ones as strings`;
+  }
+  return undefined;
+}
+
+/**
+ * The first thing in `payload` (named `field`) that jsonb cannot hold as sent: a string, key or
+ * value, with NUL or an unpaired UTF-16 surrogate (named as the payload), or a number outside
+ * what JSON carries exactly (named by its path, `events[0].payload.items[2].n`). Walks
+ * iteratively in document order (no recursion on deep input) and spells a path out only for the
+ * value at fault.
+ */
+function payloadContentProblem(payload: object, field: string): Problem | undefined {
+  const values: unknown[] = [payload];
+  const parents: number[] = [-1];
+  const keys: (string | number)[] = [''];
+  const pending: number[] = [0];
+  const add = (value: unknown, parent: number, key: string | number) => {
+    pending.push(values.length);
+    values.push(value);
+    parents.push(parent);
+    keys.push(key);
+  };
+  const unstorable = () => ({
+    parameter: field,
+    message: `${field} must not contain NUL characters or unpaired surrogates`,
+  });
+  while (pending.length > 0) {
+    const at = pending.pop()!;
+    const value = values[at];
+    if (typeof value === 'string') {
+      if (!isStorable(value)) return unstorable();
+    } else if (typeof value === 'number') {
+      const fault = numberFault(value);
+      if (fault !== undefined) {
+        const path = pathOf(field, at, parents, keys);
+        return { parameter: path, message: `${path} ${fault}` };
+      }
+    } else if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i -= 1) add(value[i], at, i);
+    } else if (value !== null && typeof value === 'object') {
+      const names = Object.keys(value);
+      for (let i = names.length - 1; i >= 0; i -= 1) {
+        if (!isStorable(names[i])) return unstorable();
+        add((value as Record<string, unknown>)[names[i]], at, names[i]);
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The path of the value at `at`, from `field` through the keys of its parents. */
+function pathOf(field: string, at: number, parents: number[], keys: (string | number)[]): string {
+  const steps: string[] = [];
+  for (let node = at; parents[node] >= 0; node = parents[node]) steps.push(pathStep(keys[node]));
+  return field + steps.reverse().join('');
+}
+
+function payloadProblem(field: string, value: unknown): { problem?: Problem; json?: string } {
   if (value === undefined) return { json: '{}' };
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return { problem: `${field} must be a JSON object` };
+    return { problem: { parameter: field, message: `${field} must be a JSON object` } };
   }
   let json: string;
   try {
     json = JSON.stringify(value);
   } catch {
-    return { problem: `${field} is nested too deeply` };
+    return { problem: { parameter: field, message: `${field} is nested too deeply` } };
   }
   if (Buffer.byteLength(json) > EVENT_LIMITS.payloadBytesMax) {
-    return { problem: `${field} must be at most ${EVENT_LIMITS.payloadBytesMax} bytes as JSON` };
+    const message = `${field} must be at most ${EVENT_LIMITS.payloadBytesMax} bytes as JSON`;
+    return { problem: { parameter: field, message } };
   }
-  if (!isStorablePayload(value)) {
-    return { problem: `${field} must not contain NUL characters or unpaired surrogates` };
-  }
-  return { json };
+  const problem = payloadContentProblem(value, field);
+  return problem ? { problem } : { json };
 }
 
 /** The microseconds after the millisecond of a valid timestamp ("" when none are given). */
@@ -196,7 +256,7 @@ export function checkEvent(
   const occurredAt = checkTimestamp(name('occurred_at'), get('occurred_at'), occurredAtRule(now));
   check('occurred_at', 'problem' in occurredAt ? occurredAt.problem : undefined);
   const payload = payloadProblem(name('payload'), get('payload'));
-  check('payload', payload.problem);
+  if (payload.problem) problems.push(payload.problem);
   if (problems.length > 0 || 'problem' in occurredAt) return { problems };
 
   return {

@@ -132,6 +132,36 @@ describe('POST /api/v1/events', () => {
       expect(rows).toEqual([{ payload: {}, at: '12:00:00.123456' }]);
     });
 
+    it('takes offsets up to ±15:59 and payload numbers JSON carries exactly, as sent', async () => {
+      const payload = {
+        max: Number.MAX_SAFE_INTEGER,
+        min: -Number.MAX_SAFE_INTEGER,
+        id64: '12345678901234567890',
+        f: 0.1,
+      };
+      const events = [
+        newEvent(5100, { occurred_at: '2026-10-01T10:00:00.123456+15:59', payload }),
+        newEvent(5101, { occurred_at: '2026-10-01T10:00:00-15:59', payload }),
+      ];
+      await ingest({ events }).expect(200);
+      const { rows } = await ctx.db.sql.query(
+        `SELECT to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS at,
+                payload->>'max' AS max, payload->>'min' AS min, payload->>'id64' AS id64,
+                payload->>'f' AS f
+           FROM analytics_events WHERE external_ref IN ('t-5100', 't-5101') ORDER BY external_ref`,
+      );
+      const stored = {
+        max: '9007199254740991',
+        min: '-9007199254740991',
+        id64: '12345678901234567890',
+        f: '0.1',
+      };
+      expect(rows).toEqual([
+        { at: '2026-09-30T18:01:00.123456', ...stored },
+        { at: '2026-10-02T01:59:00.000000', ...stored },
+      ]);
+    });
+
     it('takes a full batch of INGEST_MAX_BATCH events, each with a large payload', async () => {
       const payload = { blob: 'x'.repeat(15 * 1024) };
       const events = newEvents(1000, 10_000, { payload });
@@ -303,6 +333,53 @@ describe('POST /api/v1/events', () => {
       ['toString', 'x', /events\[1\]\.toString is not a known field/],
     ])('%s = %p', async (field, value, message) => {
       await rejected(withField(field, value), `events[1].${field}`, message);
+    });
+
+    it.each(['+16:00', '-16:00', '+18:00', '-23:59', '+23:59', '+99:00'])(
+      'an occurred_at offset of %s (PostgreSQL takes ±15:59 at most)',
+      async (offset) => {
+        const parameter = 'events[1].occurred_at';
+        const message = `${parameter} must have a UTC offset between -15:59 and +15:59`;
+        const at = `2026-10-01T10:00:00${offset}`;
+        const error = await rejected(withField('occurred_at', at), parameter, message);
+        expect(error.message).toContain(parameter);
+      },
+    );
+
+    /** A batch of a good event and one whose payload is `payload`, as JSON text sent as is. */
+    const withPayloadText = (payload: string) => {
+      const event = good();
+      delete event.payload;
+      const bad = `${JSON.stringify(event).slice(0, -1)},"payload":${payload}}`;
+      return `{"events":[${JSON.stringify(good())},${bad}]}`;
+    };
+
+    it.each([
+      [
+        '{"n":12345678901234567890,"m":1e400}',
+        'events[1].payload.n',
+        /send larger ones as strings/,
+      ],
+      ['{"m":1e400}', 'events[1].payload.m', /too large for a JSON number.*send it as a string/],
+      ['{"m":-1e400}', 'events[1].payload.m', /too large for a JSON number/],
+      [
+        '{"n":9007199254740992}',
+        'events[1].payload.n',
+        /between -9007199254740991 and 9007199254740991/,
+      ],
+      ['{"n":-12345678901234567890}', 'events[1].payload.n', /send larger ones as strings/],
+      ['{"n":1e300}', 'events[1].payload.n', /send larger ones as strings/],
+      ['{"a":{"b":[0,{"c":1e999}]}}', 'events[1].payload.a.b[1].c', /too large/],
+    ])('a payload of %s, naming the number', async (payload, parameter, message) => {
+      const res = await ingest(withPayloadText(payload), {
+        ...INGEST_AUTH,
+        'Content-Type': 'application/json',
+      }).expect(400);
+      expect(res.body.error.code).toBe('invalid_request');
+      expect(res.body.error.message).toContain(`${parameter} `);
+      expect(res.body.error.details).toEqual([
+        { parameter, message: expect.stringMatching(message) },
+      ]);
     });
 
     it.each([

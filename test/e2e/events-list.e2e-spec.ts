@@ -115,7 +115,24 @@ describe('GET /api/v1/events', () => {
     ['occurred_to=2026-02-30', 'occurred_to'],
     [`occurred_from=${NEXT_DAY}&occurred_to=${DAY}`, 'occurred_to'],
     [`occurred_from=${DAY}T12:00:00Z&occurred_to=${DAY}T13:59:59%2B02:00`, 'occurred_to'],
+    ['occurred_from=0000-01-01', 'occurred_from'],
+    ['occurred_from=1999-12-31', 'occurred_from'],
+    ['occurred_to=0000-01-01T00:00:00Z', 'occurred_to'],
+    ['occurred_to=3000-01-01T00:00:00Z', 'occurred_to'],
+    ['occurred_from=9999-12-31T23:59:59-23:59', 'occurred_from'],
+    ['occurred_from=9999-12-31T23:59:59-15:59', 'occurred_from'],
+    ['occurred_to=2026-11-28T10:00:00%2B16:00', 'occurred_to'],
+    ['occurred_to=2026-11-28T10:00:00-16:00', 'occurred_to'],
+    ['occurred_from=2026-11-28T10:00:00%2B23:59', 'occurred_from'],
     ['cursor=not-a-cursor', 'cursor'],
+    ...[
+      '2026-02-30T00:00:00.000000Z|5',
+      '2026-11-31T00:00:00.000000Z|5',
+      '2025-02-29T12:00:00.000000Z|5',
+      '0000-01-01T00:00:00.000000Z|5',
+      '2026-11-28T24:00:00.000000Z|5',
+      '2026-11-28T23:59:60.000000Z|5',
+    ].map((text) => [`cursor=${Buffer.from(text).toString('base64url')}`, 'cursor']),
     [`cursor=${Buffer.from(`${DAY}T12:00:00Z|1`).toString('base64url')}`, 'cursor'],
     [`cursor=${Buffer.from('x|y').toString('base64url')}`, 'cursor'],
     ['entity_id=%00', 'entity_id'],
@@ -123,9 +140,39 @@ describe('GET /api/v1/events', () => {
   ])('answers 400 naming the parameter for %s', async (query, parameter) => {
     const res = await list(`?${query}`).expect(400);
     expect(res.body.error.code).toBe('invalid_request');
+    expect(res.body.error.message).toContain(`${parameter} `);
     expect(res.body.error.details.map((d: { parameter: string }) => d.parameter)).toContain(
       parameter,
     );
+  });
+
+  it.each([
+    [
+      'occurred_from=2026-11-28T10:00:00%2B16:00',
+      'must have a UTC offset between -15:59 and +15:59',
+    ],
+    ['occurred_to=9999-12-31T23:59:59-23:59', 'must have a UTC offset between -15:59 and +15:59'],
+    ['occurred_from=0000-01-01', 'must be between 2000-01-01 and 2999-12-31'],
+    ['occurred_to=1999-12-31T23:59:59.999999Z', 'must not be before 2000-01-01 (UTC)'],
+    ['occurred_to=9999-12-31T23:59:59-15:59', 'must not be later than 2999-12-31 (UTC)'],
+  ])('says what is wrong with %s', async (query, reason) => {
+    const parameter = query.slice(0, query.indexOf('='));
+    const res = await list(`?${query}`).expect(400);
+    expect(res.body.error.details).toEqual([{ parameter, message: `${parameter} ${reason}` }]);
+  });
+
+  it('takes the first and last instants and the widest offsets', async () => {
+    for (const query of [
+      'occurred_from=2000-01-01&occurred_to=2999-12-31',
+      'occurred_from=2000-01-01T00:00:00Z&occurred_to=2999-12-31T23:59:59.999999Z',
+      'occurred_from=2000-01-01T15:59:00%2B15:59&occurred_to=2999-12-31T08:00:00-15:59',
+    ]) {
+      const res = await list(`?${query}&limit=1`).expect(200);
+      expect(res.body.data).toHaveLength(1);
+    }
+    const leapDay = Buffer.from('2024-02-29T23:59:59.999999Z|1').toString('base64url');
+    const res = await list(`?cursor=${leapDay}`).expect(200);
+    expect(res.body.data).toEqual([]);
   });
 
   it('needs the management key', async () => {

@@ -247,9 +247,15 @@ describe('the input rules, the same on every route', () => {
         [`entity_id=${'e'.repeat(129)}`, 'entity_id must be 1–128 characters long'],
         ['entity_id=a%00b', 'entity_id must contain only printable characters'],
         [
-          'occurred_from=2026-02-30',
+          'occurred_from=yesterday',
           'occurred_from must be an RFC 3339 timestamp with an offset (2026-11-28T09:30:00Z) or a day (2026-11-28)',
         ],
+        // A day there is read like a day of a report run, with the same bounds and messages.
+        [
+          'occurred_from=2026-02-30',
+          'occurred_from must be a real calendar date (2026-02-30 does not exist)',
+        ],
+        ['occurred_to=0000-01-01', 'occurred_to must be between 2000-01-01 and 2999-12-31'],
       ]) {
         const res = await ctx.http.get(`/api/v1/events?${query}`).set(AUTH);
         expect([query, res.status, res.body.error?.message]).toEqual([query, 400, message]);

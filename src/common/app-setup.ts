@@ -1,4 +1,4 @@
-import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -38,16 +38,25 @@ export class TallyHttpAdapter extends FastifyAdapter {
   }
 }
 
-/** A response written straight to the socket (no request object exists), in the envelope. */
-function socketError(status: number, message: string): string {
-  const requestId = randomUUID();
-  const body = JSON.stringify({
+/** The envelope of a 4xx that Node's HTTP server answers before Fastify sees the request. */
+function errorBody(message: string, requestId: string): string {
+  return JSON.stringify({
     error: { code: 'invalid_request', message, details: [], request_id: requestId },
   });
+}
+
+/**
+ * A response written straight to the socket (no request object exists), in the envelope, with
+ * `headers` (the API's security headers).
+ */
+function socketError(status: number, message: string, headers: Record<string, string>): string {
+  const requestId = randomUUID();
+  const body = errorBody(message, requestId);
+  const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
   return (
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
     `${REQUEST_ID_HEADER}: ${requestId}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-    `Connection: close\r\n\r\n${body}`
+    `${extra.join('')}Connection: close\r\n\r\n${body}`
   );
 }
 
@@ -59,6 +68,8 @@ export function createHttpAdapter(config: OperationsConfig, logger: Logger): Tal
     trustProxy: config.trustProxy as boolean | string,
     requestTimeout: config.requestTimeoutMs,
     genReqId: (request: IncomingMessage) => requestIdFrom(request.headers),
+    // An HTTP/1.1 request without Host gets its 400 from the edge, in the envelope.
+    http: { requireHostHeader: false },
     // Node's HTTP parser rejects some requests (e.g. headers over 16 KB) before Fastify routes
     // them; answer those in the envelope too, then close the connection.
     clientErrorHandler: (error: Error & { code?: string }, socket: Duplex) => {
@@ -70,7 +81,7 @@ export function createHttpAdapter(config: OperationsConfig, logger: Logger): Tal
             ? [408, 'the request was not received in time']
             : [400, 'malformed HTTP request'];
       logger.warn({ status, code: error.code }, `client error: ${message}`);
-      socket.end(socketError(status, message));
+      socket.end(socketError(status, message, headersFor('/api/')));
     },
     // The router rejects some URLs before Nest sees them; answer those in the envelope too.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
@@ -89,7 +100,21 @@ export function createHttpAdapter(config: OperationsConfig, logger: Logger): Tal
         .send({ error: { ...body, request_id: request.id } });
     },
   });
-  adapter.getHttpServer().headersTimeout = config.headersTimeoutMs;
+  const server = adapter.getHttpServer();
+  server.headersTimeout = config.headersTimeoutMs;
+  // An `Expect` other than 100-continue, which Node would refuse with an empty 417 of its own.
+  server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
+    const requestId = requestIdFrom(request.headers);
+    const body = errorBody('the Expect header may only ask for 100-continue', requestId);
+    response
+      .writeHead(417, {
+        ...headersFor(request.url ?? '/'),
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(body),
+        [REQUEST_ID_HEADER]: requestId,
+      })
+      .end(body);
+  });
   return adapter;
 }
 

@@ -40,6 +40,21 @@ function repeatedHeaderError(name: string): ApiError {
   return ApiError.invalid(message, [{ parameter: header, message }]);
 }
 
+/**
+ * A 400 for headers no request may have: an identity or credential header sent twice, or an
+ * HTTP/1.1 request without `Host` (Node would answer that with an empty 400 of its own; the
+ * server leaves it to this hook, see createHttpAdapter).
+ */
+function headerError(request: FastifyRequest): ApiError | undefined {
+  const repeated = repeatedHeader(request.raw.rawHeaders);
+  if (repeated !== undefined) return repeatedHeaderError(repeated);
+  if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+    const message = 'an HTTP/1.1 request must send a Host header';
+    return ApiError.invalid(message, [{ parameter: 'Host', message }]);
+  }
+  return undefined;
+}
+
 export interface EdgeOptions {
   config: OperationsConfig;
   keys: ApiKeys;
@@ -73,11 +88,9 @@ export function installEdgeHooks(
   const limiter = new RateLimiter(config.rateLimits, keys);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.headers(headersFor(request.url)).header(REQUEST_ID_HEADER, request.id);
-    const repeated = repeatedHeader(request.raw.rawHeaders);
     const refused =
-      repeated === undefined
-        ? limiter.check(request, reply, request.routeOptions.config as EdgeRouteConfig)
-        : repeatedHeaderError(repeated);
+      headerError(request) ??
+      limiter.check(request, reply, request.routeOptions.config as EdgeRouteConfig);
     done(refused as FastifyError | undefined);
   });
 

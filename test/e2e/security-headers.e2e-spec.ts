@@ -41,6 +41,11 @@ describe('security headers', () => {
     ['a GET with a body', (path: string) => ctx.http.get(path).send({ a: 1 }), '/api/v1/reports'],
     ['a URL that is not UTF-8', (path: string) => ctx.http.get(path), '/api/v1/reports/%ZZ/run'],
     [
+      'headers over 16 KB',
+      (path: string) => ctx.http.get(path).set('X-Padding', 'x'.repeat(20 * 1024)),
+      '/api/v1/reports',
+    ],
+    [
       'a path segment over the router limit',
       (path: string) => ctx.http.get(path),
       `/api/v1/reports/${'a'.repeat(101)}`,
@@ -63,6 +68,34 @@ describe('security headers', () => {
       "default-src 'none';frame-ancestors 'none'",
     );
   });
+
+  it.each([
+    ['without Host', 'GET /api/v1/reports HTTP/1.1', false, 400, 'must send a Host header'],
+    [
+      'with an Expect it cannot meet',
+      'GET /api/v1/reports HTTP/1.1\r\nExpect: x',
+      true,
+      417,
+      'Expect',
+    ],
+  ])(
+    'of an API, and the envelope, are on a request Node refuses by itself (%s)',
+    async (_name, head, host, status, message) => {
+      const res = await rawRequest(ctx.app.app.getHttpServer(), Buffer.from(head), '', { host });
+      expect(res.status).toBe(status);
+      expect(res.headers['content-security-policy']).toBe(
+        "default-src 'none';frame-ancestors 'none'",
+      );
+      expect(JSON.parse(res.body)).toEqual({
+        error: {
+          code: 'invalid_request',
+          message: expect.stringContaining(message),
+          details: expect.any(Array),
+          request_id: res.headers['x-request-id'],
+        },
+      });
+    },
+  );
 
   it.each(['/docs', '/docs-json', '/nope'])(
     'of a page are on every other response (%s)',

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { queryPrepared, type PreparedStatement } from '../database/prepared.js';
 import type {
   RecomputeRun,
   RunStatus,
@@ -37,6 +38,65 @@ export interface ReportWindow {
   retentionDays: number;
 }
 
+/** Statements every run sends, prepared (see database/prepared.ts). */
+const CREATE_PENDING: PreparedStatement = {
+  name: 'tally_create_run',
+  text: `WITH definition AS (
+         SELECT FROM aggregate_windows
+          WHERE report_slug = $1 AND window_name = $2 AND retention_days = $8),
+       created AS (
+         INSERT INTO recompute_runs
+           (report_slug, window_name, date_from, date_to, requested_by, locked_by, lease_expires_at)
+         SELECT $1, $2, $3::date, $4::date, $5, $6, now() + make_interval(secs => $7)
+           FROM definition
+         ON CONFLICT (report_slug, window_name, date_from, date_to)
+           WHERE status IN ('pending', 'running') DO NOTHING
+         RETURNING ${RUN_COLUMNS}),
+       audited AS (
+         INSERT INTO audit_entries (actor, action, resource_type, resource_id, metadata)
+         SELECT "requestedBy", 'recompute.triggered', 'recompute_run', id::text, ${AUDIT_SCOPE}
+           FROM created),
+       no_flush AS (SELECT set_config('synchronous_commit', 'off', true))
+       SELECT EXISTS (SELECT FROM definition) AS "definitionHolds", created.*
+         FROM no_flush, (SELECT) AS one LEFT JOIN created ON true`,
+};
+
+const CLAIM: PreparedStatement = {
+  name: 'tally_claim_run',
+  text: `WITH claimed AS (
+       UPDATE recompute_runs
+          SET status = 'running', started_at = now(), attempts = attempts + 1,
+              locked_by = $2, lease_expires_at = now() + make_interval(secs => $3)
+        WHERE id = $1
+          AND (status = 'pending'
+               OR (status = 'running' AND attempts < $4
+                   AND (lease_expires_at IS NULL OR lease_expires_at < now())))
+        RETURNING ${RUN_COLUMNS}),
+       no_flush AS (SELECT set_config('synchronous_commit', 'off', true))
+       SELECT claimed.* FROM claimed, no_flush`,
+};
+
+const COMPLETE: PreparedStatement = {
+  name: 'tally_complete_run',
+  text: `WITH completed AS (
+       UPDATE recompute_runs
+          SET status = 'completed', finished_at = clock_timestamp(), summary = $3::jsonb,
+              error_message = NULL, lease_expires_at = NULL
+        WHERE id = $1 AND status = 'running' AND attempts = $2
+        RETURNING ${RUN_COLUMNS}),
+       audited AS (
+         INSERT INTO audit_entries (actor, action, resource_type, resource_id, metadata)
+         SELECT $4, 'recompute.completed', 'recompute_run', id::text,
+                ${AUDIT_SCOPE} || jsonb_build_object('attempt', attempts, 'summary', summary)
+           FROM completed)
+       SELECT 1 FROM completed`,
+};
+
+const FLUSH_WAL: PreparedStatement = {
+  name: 'tally_flush_wal',
+  text: `SELECT pg_logical_emit_message(true, 'tally', 'flush')`,
+};
+
 const LIST_WHERE = `($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR report_slug = $2)`;
 
 /**
@@ -57,7 +117,10 @@ export class RecomputeRepository {
    * `recompute_runs_active_scope_key` arbitrates, also between concurrent transactions and
    * instances (a concurrent insert waits for the other to commit or roll back). The audit entry
    * is written here rather than through AuditService to save that round trip; its shape is the
-   * one AuditService writes.
+   * one AuditService writes. The commit does not wait for its WAL flush (`synchronous_commit`
+   * off for this statement's transaction): the caller waits for it with `flushWal` while the
+   * run is already being claimed. A run lost with an unflushed commit in a server crash was
+   * never promised to anyone.
    */
   async createPending(
     scope: RunScope,
@@ -66,24 +129,9 @@ export class RecomputeRepository {
     owner: string,
     leaseSeconds: number,
   ): Promise<{ definitionHolds: boolean; run: RecomputeRun | undefined }> {
-    const [row] = await this.dataSource.query(
-      `WITH definition AS (
-         SELECT FROM aggregate_windows
-          WHERE report_slug = $1 AND window_name = $2 AND retention_days = $8),
-       created AS (
-         INSERT INTO recompute_runs
-           (report_slug, window_name, date_from, date_to, requested_by, locked_by, lease_expires_at)
-         SELECT $1, $2, $3::date, $4::date, $5, $6, now() + make_interval(secs => $7)
-           FROM definition
-         ON CONFLICT (report_slug, window_name, date_from, date_to)
-           WHERE status IN ('pending', 'running') DO NOTHING
-         RETURNING ${RUN_COLUMNS}),
-       audited AS (
-         INSERT INTO audit_entries (actor, action, resource_type, resource_id, metadata)
-         SELECT "requestedBy", 'recompute.triggered', 'recompute_run', id::text, ${AUDIT_SCOPE}
-           FROM created)
-       SELECT EXISTS (SELECT FROM definition) AS "definitionHolds", created.*
-         FROM (SELECT) AS one LEFT JOIN created ON true`,
+    const [row] = await queryPrepared<{ definitionHolds: boolean } & RecomputeRun>(
+      this.dataSource,
+      CREATE_PENDING,
       [
         scope.reportSlug,
         scope.window,
@@ -97,6 +145,17 @@ export class RecomputeRepository {
     );
     const { definitionHolds, ...run } = row as { definitionHolds: boolean } & RecomputeRun;
     return { definitionHolds, run: run.id ? run : undefined };
+  }
+
+  /**
+   * Waits until PostgreSQL has flushed its WAL to disk up to now, so every transaction committed
+   * before (`createPending`'s, which does not wait for its flush) survives a server crash. A
+   * commit that wrote WAL is flushed up to its record, and the WAL is flushed in order; the
+   * smallest such commit is a transactional logical-decoding message (a WAL record no reader
+   * needs: nothing is stored, nothing is locked).
+   */
+  async flushWal(): Promise<void> {
+    await queryPrepared(this.dataSource, FLUSH_WAL, []);
   }
 
   /** The windows a report definition offers, with their retention (none: no such report). */
@@ -162,20 +221,12 @@ export class RecomputeRepository {
     leaseSeconds: number,
     maxAttempts: number,
   ): Promise<RecomputeRun | undefined> {
-    const [run] = await this.dataSource.query(
-      `WITH claimed AS (
-       UPDATE recompute_runs
-          SET status = 'running', started_at = now(), attempts = attempts + 1,
-              locked_by = $2, lease_expires_at = now() + make_interval(secs => $3)
-        WHERE id = $1
-          AND (status = 'pending'
-               OR (status = 'running' AND attempts < $4
-                   AND (lease_expires_at IS NULL OR lease_expires_at < now())))
-        RETURNING ${RUN_COLUMNS}),
-       no_flush AS (SELECT set_config('synchronous_commit', 'off', true))
-       SELECT claimed.* FROM claimed, no_flush`,
-      [id, owner, leaseSeconds, maxAttempts],
-    );
+    const [run] = await queryPrepared<RecomputeRun>(this.dataSource, CLAIM, [
+      id,
+      owner,
+      leaseSeconds,
+      maxAttempts,
+    ]);
     return run;
   }
 
@@ -189,21 +240,12 @@ export class RecomputeRepository {
     summary: RunSummary,
     actor: string,
   ): Promise<boolean> {
-    const rows = await manager.query(
-      `WITH completed AS (
-       UPDATE recompute_runs
-          SET status = 'completed', finished_at = clock_timestamp(), summary = $3::jsonb,
-              error_message = NULL, lease_expires_at = NULL
-        WHERE id = $1 AND status = 'running' AND attempts = $2
-        RETURNING ${RUN_COLUMNS}),
-       audited AS (
-         INSERT INTO audit_entries (actor, action, resource_type, resource_id, metadata)
-         SELECT $4, 'recompute.completed', 'recompute_run', id::text,
-                ${AUDIT_SCOPE} || jsonb_build_object('attempt', attempts, 'summary', summary)
-           FROM completed)
-       SELECT 1 FROM completed`,
-      [run.id, run.attempts, JSON.stringify(summary), actor],
-    );
+    const rows = await queryPrepared(manager, COMPLETE, [
+      run.id,
+      run.attempts,
+      JSON.stringify(summary),
+      actor,
+    ]);
     return rows.length === 1;
   }
 

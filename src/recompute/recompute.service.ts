@@ -44,6 +44,9 @@ export class RecomputeService {
    * Creates a pending run (with its `recompute.triggered` entry) and hands it to the executor.
    * The executor's slot is taken first: a full queue or a stopping instance answers before
    * anything is written, and the queued task waits for the run to exist before it claims it.
+   * The creation commits without waiting for the disk, so the executor can claim the run at
+   * once; the WAL flush is waited for meanwhile, and only then does this return: a run it
+   * returns (a 202) survives a server crash.
    */
   async trigger(scope: RunScope, requestedBy: string): Promise<RecomputeRun> {
     const retentionDays = await this.scopes.check(scope);
@@ -58,7 +61,8 @@ export class RecomputeService {
     if (!this.executor.submit(task)) throw new QueueFullError();
     try {
       const pending = await this.create(scope, retentionDays, requestedBy);
-      created(pending.id);
+      created(pending.id); // the executor may claim it now, while the flush is waited for
+      await this.runs.flushWal();
       return pending;
     } catch (error) {
       created(undefined);

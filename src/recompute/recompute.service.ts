@@ -59,15 +59,17 @@ export class RecomputeService {
       if (id) await this.lifecycle.execute(id);
     };
     if (!this.executor.submit(task)) throw new QueueFullError();
+    let pending: RecomputeRun;
     try {
-      const pending = await this.create(scope, retentionDays, requestedBy);
-      created(pending.id); // the executor may claim it now, while the flush is waited for
-      await this.runs.flushWal();
-      return pending;
+      pending = await this.create(scope, retentionDays, requestedBy);
     } catch (error) {
-      created(undefined);
+      this.executor.withdraw(task); // no run (a 409, a 400…): its place in the queue is free again
+      created(undefined); // in case it has started: it does nothing
       throw error;
     }
+    created(pending.id); // the executor may claim it now, while the flush is waited for
+    await this.runs.flushWal();
+    return pending;
   }
 
   /** Creates a run and executes it right here (the seed uses this); returns the final run. */

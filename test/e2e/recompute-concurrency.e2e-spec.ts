@@ -2,6 +2,7 @@ import { RecomputeExecutor } from '../../src/recompute/executor/recompute-execut
 import type { TestDatabase } from '../support/database.js';
 import { useTestDatabase } from '../support/context.js';
 import { startApp, type TestApp } from '../support/app.js';
+import { parseMetrics, value } from '../support/metrics.js';
 import {
   AUTH,
   expectedRows,
@@ -199,6 +200,34 @@ describe('a full executor queue', () => {
         .send(scope('2026-05-02', '2026-05-03'))
         .expect(202);
       await waitForStatus(ctx.db.sql, ok.body.data.id, ['completed']);
+    } finally {
+      await setGate(ctx.db.sql, false);
+      await app.close();
+    }
+  });
+
+  it('gives the queue place of a refused trigger (409) back at once', async () => {
+    const app = await startApp(ctx.db.url, {
+      env: { RECOMPUTE_QUEUE_SIZE: '2', RECOMPUTE_CONCURRENCY: '1', SHUTDOWN_GRACE_SECONDS: '5' },
+    });
+    const trigger = (body: object) => app.http.post('/api/v1/recomputations').set(AUTH).send(body);
+    try {
+      await setGate(ctx.db.sql, true);
+      const busy = await trigger(scope('2026-05-01', '2026-05-31')).expect(202);
+      await waitForStatus(ctx.db.sql, busy.body.data.id, ['running']);
+      const queued = await trigger(scope('2026-05-20', '2026-05-21')).expect(202);
+      // One place is left; each duplicate takes it and gives it back with its 409.
+      for (let i = 0; i < 5; i += 1) await trigger(scope('2026-05-20', '2026-05-21')).expect(409);
+      const depth = parseMetrics((await app.http.get('/metrics').expect(200)).text);
+      expect(value(depth, 'tally_recompute_queue_depth')).toBe(1);
+      expect(value(depth, 'tally_recompute_running_runs')).toBe(1);
+      // So another scope still finds it.
+      const other = await trigger(scope('2026-05-22', '2026-05-23')).expect(202);
+
+      await setGate(ctx.db.sql, false);
+      for (const run of [busy, queued, other]) {
+        await waitForStatus(ctx.db.sql, run.body.data.id, ['completed']);
+      }
     } finally {
       await setGate(ctx.db.sql, false);
       await app.close();

@@ -175,6 +175,11 @@ export class HoldingExecutor implements RecomputeExecutor {
     return true;
   }
 
+  withdraw(task: RecomputeTask): void {
+    const at = this.tasks.indexOf(task);
+    if (at >= 0) this.tasks.splice(at, 1);
+  }
+
   /** Runs every held task now, in order. */
   async runAll(): Promise<void> {
     for (const task of this.tasks.splice(0)) await task();

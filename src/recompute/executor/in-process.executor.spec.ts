@@ -65,6 +65,22 @@ describe(InProcessExecutor.name, () => {
     expect(await gauge(metrics, 'tally_recompute_queue_depth')).toBe(0);
   });
 
+  it('withdraws a queued task (its place is free again), but not a started one', async () => {
+    const metrics = new Metrics();
+    const subject = executor(1, 1, metrics);
+    const [running, queued, next] = [gate(), gate(), gate()];
+    expect([running, queued].map((t) => subject.submit(t.task))).toEqual([true, true]);
+    expect(subject.hasCapacity()).toBe(false);
+    subject.withdraw(queued.task);
+    subject.withdraw(running.task);
+    expect(await gauge(metrics, 'tally_recompute_queue_depth')).toBe(0);
+    expect(subject.submit(next.task)).toBe(true);
+    running.open();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect([queued.started.value, next.started.value]).toEqual([false, true]);
+    next.open();
+  });
+
   it('with a queue of 0, accepts only while a slot is free', () => {
     const subject = executor(1, 0);
     const first = gate();

@@ -30,6 +30,13 @@ export class InProcessExecutor extends RecomputeExecutor {
     return true;
   }
 
+  withdraw(task: RecomputeTask): void {
+    const at = this.queue.indexOf(task);
+    if (at < 0) return;
+    this.queue.splice(at, 1);
+    this.report();
+  }
+
   async drain(graceMs: number): Promise<void> {
     this.stopping = true;
     this.queue.length = 0;

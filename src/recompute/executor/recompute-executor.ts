@@ -9,6 +9,12 @@ export abstract class RecomputeExecutor {
   /** Accepts a task unless the executor is full or stopping; false means "try later" (503). */
   abstract submit(task: RecomputeTask): boolean;
 
+  /**
+   * Takes back a submitted task that has not started (its run was never created: a 409): it
+   * frees its place in the queue at once. A task already started is left alone.
+   */
+  abstract withdraw(task: RecomputeTask): void;
+
   /** Whether a submit right now would be accepted. */
   abstract hasCapacity(): boolean;
 

@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { WindowName } from '../database/entities/index.js';
+import { EARLIEST_DAY, LATEST_DAY } from '../common/input-rules.js';
 import { WORK_DATA_SOURCE } from '../database/pools.js';
+import { REPORT_SLUGS } from '../snapshots/report-catalog.js';
 
 /** A report and window with its schedule, horizon and dirty days. */
 export interface ScopeState {
@@ -21,12 +23,16 @@ export interface ScopeState {
 }
 
 /**
- * The bucket of a dirty day is kept when it starts on or after the retention start
- * (`today − retention_days`) and, when raw events are pruned, on or after the first day whose
- * events are kept: older days are never refreshed.
+ * A dirty day is refreshed when its report has SQL (the catalog: `$3`; a definition added by
+ * hand has none), the day is one a run may name, and its bucket starts on or after the retention
+ * start (`today − retention_days`) and, when raw events are pruned, on or after the first day
+ * whose events are kept (a week that began before it cannot be recounted whole). Other marks are
+ * never refreshed.
  */
-const KEPT = `date_trunc(w.window_name, d.day::timestamp)::date >= $1::date - w.retention_days
-          AND ($2::date IS NULL OR d.day >= $2::date)`;
+const KEPT = `d.report_slug = ANY($3::text[])
+          AND d.day BETWEEN '${EARLIEST_DAY}' AND '${LATEST_DAY}'
+          AND date_trunc(w.window_name, d.day::timestamp)::date >= $1::date - w.retention_days
+          AND ($2::date IS NULL OR date_trunc(w.window_name, d.day::timestamp)::date >= $2::date)`;
 
 /**
  * Change tracking, scheduling and retention SQL over snapshot_dirty_days and friends. The
@@ -41,8 +47,8 @@ export class FreshnessRepository {
   ) {}
 
   /**
-   * Every report and window with its dirty days in retention, on `today`; `eventsFrom` is the
-   * first day whose raw events are kept (undefined: all are).
+   * Every report and window of the catalog with its dirty days that are refreshed (KEPT), on
+   * `today`; `eventsFrom` is the first day whose raw events are kept (undefined: all are).
    */
   scopes(today: string, eventsFrom: string | undefined): Promise<ScopeState[]> {
     return this.dataSource.query(
@@ -62,12 +68,13 @@ export class FreshnessRepository {
              FROM snapshot_dirty_days d
             WHERE d.report_slug = w.report_slug AND d.window_name = w.window_name AND ${KEPT}
          ) AS marks ON true
+        WHERE w.report_slug = ANY($3::text[])
         ORDER BY w.report_slug, array_position(ARRAY['day', 'week'], w.window_name)`,
-      [today, eventsFrom ?? null],
+      [today, eventsFrom ?? null, REPORT_SLUGS],
     );
   }
 
-  /** Drops the marks of days that are never refreshed any more (outside retention). */
+  /** Drops the marks of days that are never refreshed (outside retention, or no SQL: KEPT). */
   async dropMarksOutsideRetention(today: string, eventsFrom: string | undefined): Promise<number> {
     const [{ count }] = await this.dataSource.query(
       `WITH dropped AS (
@@ -75,7 +82,7 @@ export class FreshnessRepository {
           WHERE w.report_slug = d.report_slug AND w.window_name = d.window_name AND NOT (${KEPT})
          RETURNING 1)
        SELECT count(*)::int AS count FROM dropped`,
-      [today, eventsFrom ?? null],
+      [today, eventsFrom ?? null, REPORT_SLUGS],
     );
     return count;
   }

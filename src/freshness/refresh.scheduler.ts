@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { ApiError } from '../common/api-error.js';
 import { Clock } from '../common/clock.js';
 import { Repeater } from '../common/repeater.js';
 import { appConfig, type AppConfig } from '../config/app.config.js';
@@ -117,7 +118,11 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
     return deadline - this.config.refreshTickSeconds * 1000 <= now.getTime();
   }
 
-  /** A run for the range; undefined when that range already has one, 'stop' when no room. */
+  /**
+   * A run for the range; undefined when that range already has one, or cannot have one (a
+   * definition changed by hand since the round read it: logged, and the round goes on with the
+   * other scopes); 'stop' when no room. Database errors end the round.
+   */
   private async create(
     scope: ScopeState,
     range: { dateFrom: string; dateTo: string },
@@ -131,7 +136,12 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
     } catch (error) {
       if (error instanceof ScopeBusyError) return undefined;
       if (error instanceof QueueFullError || error instanceof ShuttingDownError) return 'stop';
-      throw error;
+      if (!(error instanceof ApiError)) throw error;
+      const { report_slug: report, window } = scope;
+      this.logger.warn(
+        `no refresh run for ${report}/${window} ${range.dateFrom}..${range.dateTo}: ${error.message}`,
+      );
+      return undefined;
     }
   }
 }

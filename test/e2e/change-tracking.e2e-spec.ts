@@ -7,22 +7,14 @@ import {
   runRow,
   setGate,
   storedRows,
+  SCOPE_NAMES,
   waitAtGate,
   waitForStatus,
 } from '../support/recompute.js';
 
-const SCOPES = [
-  'status-counts/day',
-  'status-counts/week',
-  'top-entities/day',
-  'top-entities/week',
-  'volume-by-period/day',
-  'volume-by-period/week',
-];
-
 /** The marks of `days` for every report and window, as dirtyMarks lists them. */
 const marksOf = (...days: string[]) =>
-  SCOPES.flatMap((scope) => days.map((day) => `${scope} ${day}`)).sort();
+  SCOPE_NAMES.flatMap((scope) => days.map((day) => `${scope} ${day}`)).sort();
 
 describe('change tracking: every change to analytics_events marks its UTC days dirty', () => {
   const ctx = useTestApp('migrated');

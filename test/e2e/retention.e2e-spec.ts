@@ -1,8 +1,19 @@
 import { RefreshScheduler } from '../../src/freshness/refresh.scheduler.js';
 import { useTestApp } from '../support/context.js';
 import { dirtyMarks, eventCount } from '../support/events.js';
-import { AUTH, dumpSnapshots } from '../support/recompute.js';
+import { bucketStartOf } from '../../src/snapshots/bucket-range.js';
+import { AUTH, dumpSnapshots, SCOPE_NAMES, waitForStatus } from '../support/recompute.js';
 import { addDays, today } from '../support/reports.js';
+
+/** Stores one `stripe` event by plain SQL (change tracking marks its day). */
+async function insertEvent(sql: import('pg').Pool, ref: string, at: string): Promise<void> {
+  await sql.query(
+    `INSERT INTO analytics_events
+       (source_id, external_ref, entity_id, status, processing_ms, amount_cents, occurred_at)
+     SELECT id, $1, 'e', 'success', 1, 1, $2::timestamptz FROM event_sources WHERE slug = 'stripe'`,
+    [ref, at],
+  );
+}
 
 async function audits(sql: import('pg').Pool, action: string) {
   const { rows } = await sql.query(
@@ -202,6 +213,28 @@ describe('retention of raw events (EVENT_RETENTION_DAYS)', () => {
     expect(await dumpSnapshots(ctx.db.sql)).toBe(snapshots);
   });
 
+  it('refreshes the first day of raw events kept; a week begun before it is left alone', async () => {
+    const horizon = addDays(today(), -45);
+    await insertEvent(ctx.db.sql, 'edge-1', `${horizon}T12:00:00Z`);
+    const res = await ctx.http.post('/api/v1/refresh').set(AUTH).expect(202);
+    const runs = res.body.data as { id: string; window: string; date_from: string }[];
+    // Every day window gets its run; a week window only when its week starts on the horizon.
+    const weekWhole = bucketStartOf('week', horizon) === horizon;
+    const expected = ['volume-by-period', 'status-counts', 'top-entities'].flatMap((report) => [
+      `${report}/day ${horizon}`,
+      ...(weekWhole ? [`${report}/week ${horizon}`] : []),
+    ]);
+    const created = runs.map(
+      (run: { report_slug?: string; window: string; date_from: string }) =>
+        `${run.report_slug}/${run.window} ${run.date_from}`,
+    );
+    expect(created.sort()).toEqual(expected.sort());
+    for (const run of runs) await waitForStatus(ctx.db.sql, run.id, ['completed']);
+    // What no run can rebuild is dropped by the next round.
+    await ctx.app.app.get(RefreshScheduler).tick();
+    expect((await dirtyMarks(ctx.db.sql)).filter((mark) => mark.endsWith(horizon))).toEqual([]);
+  });
+
   it('refuses a rebuild of days whose raw events are gone', async () => {
     const horizon = addDays(today(), -45);
     const res = await ctx.http
@@ -220,5 +253,34 @@ describe('retention of raw events (EVENT_RETENTION_DAYS)', () => {
         message: `date_from must not be before ${horizon}: raw events before it were deleted (EVENT_RETENTION_DAYS), so their snapshots cannot be rebuilt`,
       },
     ]);
+  });
+});
+
+describe('a report definition added by hand (no SQL in the service)', () => {
+  const ctx = useTestApp('demo');
+  const sql = (text: string, params: unknown[] = []) => ctx.db.sql.query(text, params);
+
+  it('is not refreshed, and does not hold up the reports that have SQL', async () => {
+    await sql(`INSERT INTO report_definitions (slug, name, cache_ttl_seconds, default_window)
+               VALUES ('amount-by-day', 'Amount by day', 60, 'day')`);
+    await sql(`INSERT INTO aggregate_windows
+                 (report_slug, window_name, retention_days, refresh_interval_minutes, is_default)
+               VALUES ('amount-by-day', 'day', 365, 60, true)`);
+    const day = addDays(today(), -3);
+    await insertEvent(ctx.db.sql, 'by-hand-1', `${day}T12:00:00Z`);
+    expect(await dirtyMarks(ctx.db.sql)).toContain(`amount-by-day/day ${day}`);
+
+    const res = await ctx.http.post('/api/v1/refresh').set(AUTH).expect(202);
+    const runs = res.body.data as { id: string; report_slug: string; window: string }[];
+    expect(runs.map((run) => `${run.report_slug}/${run.window}`).sort()).toEqual(SCOPE_NAMES);
+    for (const run of runs) await waitForStatus(ctx.db.sql, run.id, ['completed']);
+    const freshness = await ctx.http.get('/api/v1/freshness').set(AUTH).expect(200);
+    expect(
+      freshness.body.data.map((scope: { report_slug: string }) => scope.report_slug),
+    ).not.toContain('amount-by-day');
+    await ctx.app.app.get(RefreshScheduler).tick();
+    expect(await dirtyMarks(ctx.db.sql)).toEqual([]);
+    const health = await ctx.http.get('/api/v1/health').expect(200);
+    expect(health.body.data.freshness).toBe('ok');
   });
 });

@@ -11,6 +11,16 @@ export const AUTH = { 'X-Management-Key': MANAGEMENT_KEY };
 
 export const RUNS_URL = '/api/v1/recomputations';
 
+/** Every report and window of the catalog, as `report/window`, sorted. */
+export const SCOPE_NAMES = [
+  'status-counts/day',
+  'status-counts/week',
+  'top-entities/day',
+  'top-entities/week',
+  'volume-by-period/day',
+  'volume-by-period/week',
+];
+
 /** A valid body of `POST /recomputations` (a two-day status-counts run), with `overrides`. */
 export function runBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -11,6 +11,7 @@ import { InputError, readRecords, type InputFormat } from '../events/import/impo
 import { ImportModule } from '../events/import/import.module.js';
 import { loadOperationsConfig } from '../config/operations.config.js';
 import { createLogger, PinoNestLogger } from '../logging/logger.js';
+import { RejectFile } from './reject-file.js';
 
 const USAGE = `usage: npm run import -- <file | -> [--format ndjson|csv] [--reject-file FILE]
                                   [--actor NAME] [--chunk-size N]
@@ -66,7 +67,9 @@ function parse(argv: string[]): Args {
   if (chunk !== undefined && integerProblem('--chunk-size', chunkSize, 1, 9_999_999)) {
     throw new UsageError('--chunk-size must be an integer between 1 and 9999999');
   }
-  return { input, format, rejectFile: values['reject-file'], actor, chunkSize };
+  const rejectFile = values['reject-file'];
+  if (rejectFile?.trim() === '') throw new UsageError('--reject-file must name a file');
+  return { input, format, rejectFile, actor, chunkSize };
 }
 
 const number = (n: number) => n.toLocaleString('en-US');
@@ -80,19 +83,19 @@ function summaryLine(summary: ImportSummary, seconds: number): string {
   );
 }
 
-/** Writes `text` and waits when the stream's buffer is full. */
-async function writeLine(stream: WriteStream, text: string): Promise<void> {
-  if (!stream.write(`${text}\n`))
-    await new Promise<void>((resolve) => stream.once('drain', () => resolve()));
-}
-
 async function main(args: Args): Promise<number> {
   if (args.input !== '-') {
     await access(args.input).catch(() => {
       throw new UsageError(`cannot read ${args.input}: no such file, or not readable`);
     });
   }
-  const rejects = args.rejectFile ? createWriteStream(args.rejectFile) : undefined;
+  // Opened up front: a reject file that cannot be written is a bad argument, before anything is
+  // read or stored.
+  const rejects = args.rejectFile
+    ? await RejectFile.open(args.rejectFile).catch((error: Error) => {
+        throw new UsageError(error.message);
+      })
+    : undefined;
   let header: string | undefined;
   const started = performance.now();
   let lastProgress = 0;
@@ -108,6 +111,9 @@ async function main(args: Args): Promise<number> {
   });
   try {
     const input = args.input === '-' ? process.stdin : createReadStream(args.input);
+    // A write error stops the reading: the import ends with it, like a read error (the chunks
+    // committed by then stay; no audit entry).
+    rejects?.onError((error) => input.destroy(error));
     const summary = await app.get(EventImporter).run(
       readRecords(input, args.format),
       {
@@ -116,11 +122,13 @@ async function main(args: Args): Promise<number> {
           process.stderr.write(`line ${record.line}: ${problems.join('; ')}\n`);
           if (!rejects) return;
           if (header !== undefined) {
-            await writeLine(rejects, header);
+            await rejects.write(header);
             header = undefined;
           }
-          await writeLine(rejects, record.text);
+          await rejects.write(record.text);
         },
+        // Every rejected line is on disk before the import is reported as done.
+        finish: () => rejects?.close(),
         conflict: (line, ref) =>
           process.stderr.write(
             `line ${line}: external_ref ${ref} is stored with other content (conflict: not changed)\n`,
@@ -144,7 +152,8 @@ async function main(args: Args): Promise<number> {
     return summary.rejected > 0 ? 2 : 0;
   } finally {
     await app.close();
-    if (rejects) await new Promise((resolve) => rejects.end(resolve));
+    // After a failure, keep what was written; an error closing the file is not the first one.
+    await rejects?.close().catch(() => undefined);
   }
 }
 

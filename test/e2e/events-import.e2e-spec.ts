@@ -3,7 +3,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { useTestDatabase } from '../support/context.js';
-import { newEvent, storedEvents, type ApiEvent } from '../support/events.js';
+import { eventCount, newEvent, storedEvents, type ApiEvent } from '../support/events.js';
 
 const CLI = 'dist/src/cli/import.js';
 
@@ -255,11 +255,85 @@ describe('npm run import', () => {
     ['a bad format', ['x.ndjson', '--format', 'xml'], /--format must be ndjson or csv/],
     ['a bad chunk size', ['x.ndjson', '--chunk-size', '0'], /--chunk-size must be an integer/],
     ['a missing file', ['/no/such/file.ndjson'], /cannot read \/no\/such\/file\.ndjson/],
+    ['a blank reject file', ['x.ndjson', '--reject-file', ' '], /--reject-file must name a file/],
   ])('exits 1 with a clear message for %s', async (_name, args, message) => {
     const result = await run(args);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(message);
     expect(result.stdout).toBe('');
+  });
+
+  async function auditCount(): Promise<number> {
+    const { rows } = await ctx.db.sql.query('SELECT count(*)::int AS n FROM audit_entries');
+    return rows[0].n;
+  }
+
+  it.each([
+    ['in a missing directory', () => '/nonexistent/dir/x', 'no such file or directory'],
+    ['that is a directory', () => dir, 'it is a directory'],
+  ])(
+    'exits 1 with one line, before anything is stored, for a reject file %s',
+    async (_name, target, why) => {
+      const events = [newEvent(1, { external_ref: 'unw-1' }), { external_ref: 'unw-2' }];
+      const input = await file('unwritable.ndjson', ndjson(events));
+      const [eventsBefore, auditBefore] = [await eventCount(ctx.db.sql), await auditCount()];
+      const result = await run([input, '--reject-file', target()]);
+      expect(result).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `cannot write the reject file ${target()}: ${why}\n`,
+      });
+      expect(await eventCount(ctx.db.sql)).toBe(eventsBefore);
+      expect(await auditCount()).toBe(auditBefore);
+    },
+  );
+
+  it('ends with exit 1 and one line when the reject file cannot be written part-way', async () => {
+    // /dev/full accepts the open and fails every write (ENOSPC), like a full disk.
+    const events = Array.from({ length: 2000 }, (_, i) =>
+      newEvent(i, { external_ref: `full-${String(i).padStart(4, '0')}` }),
+    );
+    const lines = events.map((e, i) => (i % 100 === 50 ? '{"bad"' : JSON.stringify(e)));
+    const input = await file('full.ndjson', lines.join('\n'));
+    const auditBefore = await auditCount();
+    const result = await run([input, '--reject-file', '/dev/full', '--chunk-size', '100']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    const stderr = result.stderr.trim().split('\n');
+    expect(stderr.at(-1)).toBe(
+      'import failed: cannot write the reject file /dev/full: no space left on device',
+    );
+    for (const line of stderr.slice(0, -1))
+      expect(line).toMatch(/^line \d+: the line is not valid JSON$/);
+    // Whole chunks committed before the failure stay, in file order; nothing is audited.
+    const stored = await storedEvents(ctx.db.sql, 'full-');
+    const valid = events.filter((_, i) => i % 100 !== 50);
+    expect(stored.length % 100).toBe(0);
+    expect(stored).toEqual(valid.slice(0, stored.length));
+    expect(await auditCount()).toBe(auditBefore);
+  });
+
+  it('fails, with no audit entry, when the last rejected line cannot be written', async () => {
+    // Everything is stored by then; the import is not reported as done.
+    const events = [
+      newEvent(1, { external_ref: 'last-1' }),
+      newEvent(2, { external_ref: 'last-2' }),
+    ];
+    const input = await file(
+      'last.ndjson',
+      [...events.map((e) => JSON.stringify(e)), '['].join('\n'),
+    );
+    const auditBefore = await auditCount();
+    const result = await run([input, '--reject-file', '/dev/full']);
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'line 3: the line is not valid JSON\n' +
+        'import failed: cannot write the reject file /dev/full: no space left on device\n',
+    });
+    expect(await storedEvents(ctx.db.sql, 'last-')).toEqual(events);
+    expect(await auditCount()).toBe(auditBefore);
   });
 
   it('exits 1 for a CSV header that does not name the event fields', async () => {

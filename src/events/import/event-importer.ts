@@ -24,6 +24,11 @@ export interface ImportListener {
   conflict(line: number, externalRef: string): void;
   /** After each stored chunk. */
   progress(summary: Readonly<ImportSummary>): void;
+  /**
+   * Once every chunk is stored, before the audit entry: what the listener must still complete
+   * (e.g. write out the reject file). Throwing fails the import, with no audit entry.
+   */
+  finish?(): void | Promise<void>;
 }
 
 export interface ImportOptions {
@@ -143,6 +148,7 @@ export class EventImporter {
         await storing;
       }
       if (failure !== undefined) throw failure;
+      await listener.finish?.();
       await this.audit.record({
         actor: options.actor,
         action: 'events.imported',

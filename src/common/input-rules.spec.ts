@@ -1,21 +1,23 @@
 import {
-  dayProblem,
-  dayRangeProblem,
   integerProblem,
   integerTextProblem,
   isPrintable,
   oneOfProblem,
-  parseDay,
   parseInteger,
-  parseTimestamp,
   repeatedProblem,
   shownName,
   slugProblem,
   textProblem,
-  timestampOrDayProblem,
-  timestampProblem,
   unknownNameProblems,
 } from './input-rules.js';
+import {
+  dayProblem,
+  dayRangeProblem,
+  parseDay,
+  parseTimestamp,
+  timestampOrDayProblem,
+  timestampProblem,
+} from './time-rules.js';
 
 describe('input rules', () => {
   it('tells printable text from controls and broken surrogates', () => {

@@ -1,4 +1,4 @@
-import { parseTimestamp } from '../common/input-rules.js';
+import { parseTimestamp } from '../common/time-rules.js';
 import type { EventCursor } from './events.repository.js';
 
 /** `occurred_at` as the listing prints it: UTC, to the microsecond. */

@@ -1,15 +1,13 @@
 import {
-  EARLIEST_DAY,
   integerProblem,
   isStorable,
   oneOfProblem,
-  checkTimestamp,
   textProblem,
   type Problem,
   shownName,
   unknownNameProblems,
-  type TimestampRule,
 } from '../common/input-rules.js';
+import { EARLIEST_DAY, checkTimestamp, type TimestampRule } from '../common/time-rules.js';
 import { EVENT_STATUSES, type EventStatus } from '../database/entities/index.js';
 
 /**

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ApiError } from '../common/api-error.js';
 import { Enveloped } from '../common/envelope.js';
-import { instantBounds, parseDay } from '../common/input-rules.js';
+import { instantBounds, parseDay } from '../common/time-rules.js';
 import type { ListEventsQuery } from './dto/list-events.query.js';
 import { decodeCursor, encodeCursor } from './event-cursor.js';
 import { EventsRepository, type EventRow } from './events.repository.js';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { WindowName } from '../database/entities/index.js';
-import { EARLIEST_DAY, LATEST_DAY } from '../common/input-rules.js';
+import { EARLIEST_DAY, LATEST_DAY } from '../common/time-rules.js';
 import { WORK_DATA_SOURCE } from '../database/pools.js';
 import { REPORT_SLUGS } from '../snapshots/report-catalog.js';
 

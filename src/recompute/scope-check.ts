@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ApiError } from '../common/api-error.js';
 import { Clock } from '../common/clock.js';
-import { dayRangeProblem } from '../common/input-rules.js';
+import { dayRangeProblem } from '../common/time-rules.js';
 import { appConfig, type AppConfig } from '../config/app.config.js';
 import { eventsRetentionStart, retentionProblem } from '../freshness/retention.js';
 import { formatDay } from '../snapshots/bucket-range.js';

@@ -1,8 +1,5 @@
 import { ApiError } from '../common/api-error.js';
 import {
-  dayProblem,
-  dayRangeProblem,
-  EARLIEST_DAY,
   integerTextProblem,
   oneOfProblem,
   repeatedProblem,
@@ -10,6 +7,7 @@ import {
   unknownNameProblems,
   type Problem,
 } from '../common/input-rules.js';
+import { dayProblem, dayRangeProblem, EARLIEST_DAY } from '../common/time-rules.js';
 import { MAX_OFFSET } from '../common/pagination.query.js';
 import { EVENT_STATUSES, type WindowName } from '../database/entities/index.js';
 import { addDays } from '../snapshots/bucket-range.js';
@@ -28,9 +26,9 @@ import { retentionProblem, retentionStart } from '../freshness/retention.js';
  * The report routes read the raw query object instead of a class-validator DTO: which filters and
  * breakdowns are valid depends on the report, the date rules are cross-field, and the run route is
  * the hot path (a cache hit costs no class-transformer/class-validator pass). Each value is
- * checked by the rules of common/input-rules.ts, as the DTOs of the other routes are, and errors
- * have the same shape: one 400 `invalid_request` whose message names every bad parameter and
- * whose `details` are `{parameter, message}`.
+ * checked by the rules of common/input-rules.ts and time-rules.ts, as the DTOs of the other
+ * routes are, and errors have the same shape: one 400 `invalid_request` whose message names
+ * every bad parameter and whose `details` are `{parameter, message}`.
  */
 
 /** The query object Fastify hands over: strings, or arrays of strings for repeated keys. */

@@ -1,4 +1,4 @@
-import { EARLIEST_DAY, LATEST_DAY } from '../../src/common/input-rules.js';
+import { EARLIEST_DAY, LATEST_DAY } from '../../src/common/time-rules.js';
 import { REPORT_SLUGS } from '../../src/snapshots/report-catalog.js';
 import { RecomputeService } from '../../src/recompute/recompute.service.js';
 import { useTestApp } from '../support/context.js';

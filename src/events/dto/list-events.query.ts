@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { oneOfProblem, textProblem, timestampOrDayProblem } from '../../common/input-rules.js';
+import { oneOfProblem, textProblem } from '../../common/input-rules.js';
+import { timestampOrDayProblem } from '../../common/time-rules.js';
 import { IntegerParameter, queryParameter, Rule } from '../../common/validation.js';
 import { EVENT_STATUSES, type EventStatus } from '../../database/entities/index.js';
 import { EVENT_LIMITS } from '../event-rules.js';

@@ -1,13 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { exampleDay } from '../../common/example-dates.js';
-import {
-  dayProblem,
-  EARLIEST_DAY,
-  LATEST_DAY,
-  oneOfProblem,
-  slugProblem,
-  textProblem,
-} from '../../common/input-rules.js';
+import { oneOfProblem, slugProblem, textProblem } from '../../common/input-rules.js';
+import { dayProblem, EARLIEST_DAY, LATEST_DAY } from '../../common/time-rules.js';
 import { optional, Rule, Trimmed } from '../../common/validation.js';
 import { WINDOW_NAMES, type WindowName } from '../../database/entities/index.js';
 import { REPORT_SLUGS } from '../../snapshots/report-catalog.js';

@@ -6,6 +6,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { appConfig, type AppConfig } from '../config/app.config.js';
 import { operationsConfig, type OperationsConfig } from '../config/operations.config.js';
+import { RequestRecords } from '../http/access-log.js';
 import { installEdgeHooks } from '../http/edge.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../http/request-id.js';
 import { securityHeadersFor } from '../http/security-headers.js';
@@ -19,6 +20,9 @@ import { setupSwagger } from './swagger.js';
 import { createValidationPipe } from './validation.js';
 
 export const API_PREFIX = 'api/v1';
+
+/** The methods the API's routes take, as CORS allows them (@fastify/cors allows no PATCH by default). */
+const CORS_METHODS = 'GET,HEAD,POST,PATCH';
 export { INGEST_BYTES_PER_EVENT } from '../http/edge.js';
 
 /**
@@ -27,6 +31,8 @@ export { INGEST_BYTES_PER_EVENT } from '../http/edge.js';
  */
 export class TallyHttpAdapter extends FastifyAdapter {
   private closing = false;
+  /** Access lines and HTTP metrics, also of requests refused before Fastify (see attach). */
+  records!: RequestRecords;
 
   get shutdownStarted(): boolean {
     return this.closing;
@@ -47,10 +53,14 @@ function errorBody(message: string, requestId: string): string {
 
 /**
  * A response written straight to the socket (no request object exists), in the envelope, with
- * `headers` (the API's security headers).
+ * `headers` (the API's security headers) and `requestId`.
  */
-function socketError(status: number, message: string, headers: Record<string, string>): string {
-  const requestId = randomUUID();
+function socketError(
+  status: number,
+  message: string,
+  requestId: string,
+  headers: Record<string, string>,
+): string {
   const body = errorBody(message, requestId);
   const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
   return (
@@ -62,6 +72,7 @@ function socketError(status: number, message: string, headers: Record<string, st
 
 export function createHttpAdapter(config: OperationsConfig, logger: Logger): TallyHttpAdapter {
   const headersFor = securityHeadersFor();
+  const records = new RequestRecords(logger);
   const adapter = new TallyHttpAdapter({
     bodyLimit: config.bodyLimitBytes,
     // Fastify also takes a hop count, which Nest's option type leaves out.
@@ -80,8 +91,19 @@ export function createHttpAdapter(config: OperationsConfig, logger: Logger): Tal
           : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
             ? [408, 'the request was not received in time']
             : [400, 'malformed HTTP request'];
-      logger.warn({ status, code: error.code }, `client error: ${message}`);
-      socket.end(socketError(status, message, headersFor('/api/')));
+      const requestId = randomUUID();
+      logger.warn({ request_id: requestId, status, code: error.code }, `client error: ${message}`);
+      socket.end(socketError(status, message, requestId, headersFor('/api/')));
+      const remoteAddress = (socket as { remoteAddress?: string }).remoteAddress ?? null;
+      records.record({
+        requestId,
+        method: null,
+        route: null,
+        url: null,
+        status,
+        ms: 0,
+        remoteAddress,
+      });
     },
     // The router rejects some URLs before Nest sees them; answer those in the envelope too.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
@@ -114,7 +136,17 @@ export function createHttpAdapter(config: OperationsConfig, logger: Logger): Tal
         [REQUEST_ID_HEADER]: requestId,
       })
       .end(body);
+    records.record({
+      requestId,
+      method: request.method ?? null,
+      route: null,
+      url: request.url ?? null,
+      status: 417,
+      ms: 0,
+      remoteAddress: request.socket.remoteAddress ?? null,
+    });
   });
+  adapter.records = records;
   return adapter;
 }
 
@@ -124,12 +156,17 @@ export function configureApp(app: NestFastifyApplication, logger: Logger): void 
   const operations = app.get<OperationsConfig>(operationsConfig.KEY);
   app.setGlobalPrefix(API_PREFIX, { exclude: [METRICS_PATH] });
   // First, so that its hooks run before any other (a GET with a body is refused with them).
-  installEdgeHooks(app.getHttpAdapter().getInstance(), {
+  const adapter = app.getHttpAdapter() as TallyHttpAdapter;
+  adapter.records.attach(operations.metricsEnabled ? app.get(Metrics) : undefined, [
+    config.managementApiKey,
+    config.ingestApiKey,
+    operations.metricsToken ?? '',
+  ]);
+  installEdgeHooks(adapter.getInstance(), {
     config: operations,
     keys: new ApiKeys(config),
     ingestMaxBatch: config.ingestMaxBatch,
-    logger,
-    metrics: app.get(Metrics),
+    records: adapter.records,
   });
   registerBodyParsers(app);
   app.useGlobalPipes(createValidationPipe());
@@ -138,6 +175,7 @@ export function configureApp(app: NestFastifyApplication, logger: Logger): void 
   if (operations.corsOrigins.length > 0) {
     app.enableCors({
       origin: operations.corsOrigins[0] === '*' ? true : operations.corsOrigins,
+      methods: CORS_METHODS,
       exposedHeaders: [REQUEST_ID_HEADER, 'retry-after'],
     });
   }

@@ -90,6 +90,52 @@ describe(loadConfig.name, () => {
     ).toBe('s3cret');
   });
 
+  it.each(['Production', 'PRODUCTION', 'prod', 'staging'])(
+    'treats NODE_ENV=%s as a deployment: no default keys, no embedded PostgreSQL',
+    (nodeEnv) => {
+      const deployed = { NODE_ENV: nodeEnv, DATABASE_URL: 'postgres://u@h/db' };
+      expect(() => loadConfig(deployed)).toThrow(
+        `MANAGEMENT_API_KEY must be set to a non-default secret when NODE_ENV=${nodeEnv}`,
+      );
+      const keyed = { ...deployed, MANAGEMENT_API_KEY: 'm', INGEST_API_KEY: 'i' };
+      expect(loadConfig(keyed).managementApiKey).toBe('m');
+      expect(() => loadConfig({ ...keyed, DATABASE_URL: undefined })).toThrow('DATABASE_URL');
+    },
+  );
+
+  it('keeps the default keys for development and test only', () => {
+    for (const nodeEnv of ['development', 'test', 'Test', undefined]) {
+      expect(loadConfig({ NODE_ENV: nodeEnv }).managementApiKey).toBe(DEFAULT_MANAGEMENT_KEY);
+    }
+  });
+
+  it('refuses a published default as either key of a deployment, swapped ones too', () => {
+    const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://u@h/db' };
+    expect(() =>
+      loadConfig({ ...production, MANAGEMENT_API_KEY: DEFAULT_INGEST_KEY, INGEST_API_KEY: 'x' }),
+    ).toThrow('MANAGEMENT_API_KEY');
+    expect(() =>
+      loadConfig({
+        ...production,
+        MANAGEMENT_API_KEY: 'm',
+        INGEST_API_KEY: DEFAULT_MANAGEMENT_KEY,
+      }),
+    ).toThrow('INGEST_API_KEY');
+  });
+
+  it('refuses one key for both roles, in any environment', () => {
+    for (const nodeEnv of ['development', 'production']) {
+      expect(() =>
+        loadConfig({
+          NODE_ENV: nodeEnv,
+          DATABASE_URL: 'postgres://u@h/db',
+          MANAGEMENT_API_KEY: 'same',
+          INGEST_API_KEY: 'same',
+        }),
+      ).toThrow('MANAGEMENT_API_KEY and INGEST_API_KEY must differ');
+    }
+  });
+
   it('refuses production without DATABASE_URL (no embedded PostgreSQL there)', () => {
     const production = { NODE_ENV: 'production', MANAGEMENT_API_KEY: 'm', INGEST_API_KEY: 'i' };
     expect(() => loadConfig(production)).toThrow(

@@ -75,27 +75,44 @@ function databaseUrl(env: Env): string | undefined {
   return raw;
 }
 
+/**
+ * Whether NODE_ENV names a deployment (production, staging, `Production`, …): anything but
+ * development and test. A deployment needs its own keys and its own PostgreSQL.
+ */
+function isDeployed(nodeEnv: string): boolean {
+  return !['development', 'test'].includes(nodeEnv.toLowerCase());
+}
+
 /** Reads and validates the environment; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env): AppConfig {
   const nodeEnv = read(env, 'NODE_ENV') ?? 'development';
   const url = databaseUrl(env);
   const managementApiKey = read(env, 'MANAGEMENT_API_KEY') ?? DEFAULT_MANAGEMENT_KEY;
-  if (nodeEnv === 'production' && managementApiKey === DEFAULT_MANAGEMENT_KEY) {
-    throw new ConfigError(
-      'MANAGEMENT_API_KEY must be set to a non-default secret when NODE_ENV=production',
-    );
-  }
   const ingestApiKey = read(env, 'INGEST_API_KEY') ?? DEFAULT_INGEST_KEY;
-  if (nodeEnv === 'production' && ingestApiKey === DEFAULT_INGEST_KEY) {
+  if (managementApiKey === ingestApiKey) {
     throw new ConfigError(
-      'INGEST_API_KEY must be set to a non-default secret when NODE_ENV=production',
+      'MANAGEMENT_API_KEY and INGEST_API_KEY must differ (the ingest key would open every route)',
     );
   }
-  if (nodeEnv === 'production' && url === undefined) {
-    throw new ConfigError(
-      'DATABASE_URL must be set when NODE_ENV=production (the embedded PostgreSQL is for ' +
-        'development and tests only)',
-    );
+  if (isDeployed(nodeEnv)) {
+    const publishedKeys = [DEFAULT_MANAGEMENT_KEY, DEFAULT_INGEST_KEY];
+    for (const [name, key] of [
+      ['MANAGEMENT_API_KEY', managementApiKey],
+      ['INGEST_API_KEY', ingestApiKey],
+    ] as const) {
+      if (publishedKeys.includes(key)) {
+        throw new ConfigError(
+          `${name} must be set to a non-default secret when NODE_ENV=${nodeEnv} (the default ` +
+            'keys are published: they are for development and test only)',
+        );
+      }
+    }
+    if (url === undefined) {
+      throw new ConfigError(
+        `DATABASE_URL must be set when NODE_ENV=${nodeEnv} (the embedded PostgreSQL is for ` +
+          'development and tests only)',
+      );
+    }
   }
   const logLevel = read(env, 'LOG_LEVEL') ?? 'log';
   if (!['error', 'warn', 'log', 'debug'].includes(logLevel)) {

@@ -1,9 +1,8 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger } from 'pino';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '../common/api-error.js';
 import type { ApiKeys } from '../common/api-keys.js';
 import type { OperationsConfig } from '../config/operations.config.js';
-import type { Metrics } from '../metrics/metrics.service.js';
+import type { RequestRecords } from './access-log.js';
 import { RateLimiter, type EdgeRouteConfig } from './rate-limits.js';
 import { repeatedHeader } from './repeated-headers.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
@@ -22,9 +21,6 @@ export const INGEST_BYTES_PER_EVENT = 17 * 1024;
 export function ingestBodyLimit(config: OperationsConfig, ingestMaxBatch: number): number {
   return config.ingestBodyLimitBytes ?? ingestMaxBatch * INGEST_BYTES_PER_EVENT;
 }
-
-/** Longest request URL written to an access line. */
-const MAX_LOGGED_URL = 1000;
 
 const HEADER_NAMES: Record<string, string> = {
   'x-actor': 'X-Actor',
@@ -59,8 +55,7 @@ export interface EdgeOptions {
   config: OperationsConfig;
   keys: ApiKeys;
   ingestMaxBatch: number;
-  logger: Logger;
-  metrics: Metrics;
+  records: RequestRecords;
 }
 
 /**
@@ -69,12 +64,12 @@ export interface EdgeOptions {
  *
  * - `onRequest`: the security headers and `X-Request-Id` on the reply, a 400 for a repeated
  *   identity or credential header, then the rate limits;
- * - `onResponse`: the request's duration in the HTTP histogram, one access line, and a 401
- *   counted against the caller's failed authentications.
+ * - `onResponse`: the request's access line and HTTP metric (RequestRecords), and a 401 of a
+ *   protected route counted against the caller's failed authentications.
  */
 export function installEdgeHooks(
   fastify: FastifyInstance,
-  { config, keys, ingestMaxBatch, logger, metrics }: EdgeOptions,
+  { config, keys, ingestMaxBatch, records }: EdgeOptions,
 ): void {
   const ingestLimit = ingestBodyLimit(config, ingestMaxBatch);
   fastify.addHook('onRoute', (route) => {
@@ -94,39 +89,17 @@ export function installEdgeHooks(
     done(refused as FastifyError | undefined);
   });
 
-  const observe = config.metricsEnabled;
-  const accessLog = logger.isLevelEnabled('info');
   fastify.addHook('onResponse', (request, reply, done) => {
-    const ms = reply.elapsedTime;
-    const route = request.routeOptions.url;
-    if (observe) {
-      metrics.observeHttpRequest(request.method, route ?? 'unmatched', reply.statusCode, ms / 1000);
-    }
-    if (accessLog) logAccess(logger, request, reply, route, ms);
+    records.record({
+      requestId: request.id,
+      method: request.method,
+      route: request.routeOptions.url ?? null,
+      url: request.url,
+      status: reply.statusCode,
+      ms: reply.elapsedTime,
+      remoteAddress: request.ip,
+    });
     limiter.recordResponse(request, reply.statusCode);
     done();
   });
-}
-
-/** The access line of one request (at `info`; `LOG_LEVEL=warn` turns access lines off). */
-function logAccess(
-  logger: Logger,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  route: string | undefined,
-  ms: number,
-): void {
-  const url = request.url;
-  logger.info(
-    {
-      request_id: request.id,
-      method: request.method,
-      route: route ?? null,
-      url: url.length > MAX_LOGGED_URL ? `${url.slice(0, MAX_LOGGED_URL)}…` : url,
-      status: reply.statusCode,
-      duration_ms: Math.round(ms * 1000) / 1000,
-      remote_address: request.ip,
-    },
-    'request',
-  );
 }

@@ -116,9 +116,15 @@ export class RateLimiter {
     return retry === undefined ? undefined : this.exceeded(reply, retry, limit!);
   }
 
-  /** After the response: a 401 counts as a failed authentication of the caller's IP. */
+  /**
+   * After the response: a 401 of a protected route counts as a failed authentication of the
+   * caller's IP (not one of `/metrics`, whose token is no key of the API: a scraper with a stale
+   * token must not lock its address out of the management routes).
+   */
   recordResponse(request: FastifyRequest, statusCode: number): void {
-    if (statusCode === 401) this.authFailures?.hit(request.ip);
+    if (statusCode !== 401) return;
+    const access = routeAccess(request.routeOptions.config as EdgeRouteConfig);
+    if (access !== 'public') this.authFailures?.hit(request.ip);
   }
 
   /** The bucket of a protected route's caller: the valid key it presents, else its IP. */

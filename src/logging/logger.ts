@@ -24,6 +24,23 @@ export const REDACTED_PATHS = ['req.headers', 'headers', 'request.headers'].flat
   SECRET_HEADERS.map((header) => `${parent}.${header}`),
 );
 
+/** What a failed query carries besides its message: its SQL text, and the values bound to it. */
+const QUERY_FIELDS = ['query', 'parameters', 'driverError'];
+
+/**
+ * Errors as logged (`err`): pino's serializer (type, message, stack, own fields), without the SQL
+ * and the bound values a failed query carries (a batch of event payloads can be megabytes of
+ * producers' data); PostgreSQL's SQLSTATE stays as `code`.
+ */
+export function serializeError(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const serialized: Record<string, unknown> = { ...pino.stdSerializers.err(error) };
+  const driverError = (error as { driverError?: { code?: unknown } }).driverError;
+  for (const field of QUERY_FIELDS) delete serialized[field];
+  if (driverError?.code !== undefined) serialized.code = driverError.code;
+  return serialized;
+}
+
 export interface LoggerOptions {
   level: AppConfig['logLevel'];
   format: OperationsConfig['logFormat'];
@@ -53,6 +70,7 @@ export function createLogger(options: LoggerOptions, destination?: DestinationSt
     {
       level: PINO_LEVELS[options.level],
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      serializers: { err: serializeError },
     },
     stream,
   );
@@ -75,9 +93,13 @@ export class PinoNestLogger implements LoggerService {
   }
 
   error(message: unknown, ...params: unknown[]): void {
-    // Nest logs an error that stops its start-up (with its stack) under 'ExceptionHandler' and
-    // rethrows it; the entry point reports it once (see common/entry-point.ts).
-    if (params.at(-1) === 'ExceptionHandler') return;
+    // Nest logs an error that stops its start-up (with its stack) under 'ExceptionHandler', and
+    // TypeORM's module the failed first connection (with its stack) under 'TypeOrmModule', and
+    // both rethrow it; the entry point reports it once (see common/entry-point.ts), with the
+    // stack at LOG_LEVEL=debug.
+    const context = params.at(-1);
+    if (context === 'ExceptionHandler') return;
+    if (context === 'TypeOrmModule' && !this.pino.isLevelEnabled('debug')) return;
     this.write('error', message, params);
   }
 

@@ -14,6 +14,9 @@ const MAX_LABEL_LENGTH = 64;
 
 export type RunStatusLabel = 'pending' | 'running' | 'completed' | 'failed';
 
+/** The longest a scrape waits for one sampler (see `scrape`). */
+export const SAMPLER_TIMEOUT_MS = 1000;
+
 /**
  * The service's Prometheus metrics: one registry per process, served by `GET /metrics`.
  *
@@ -136,14 +139,28 @@ export class Metrics {
   /**
    * The registry in Prometheus text format, after the samplers ran (a failing one is logged).
    * They run one after another, in the order they were added: a sampler that queries the
-   * database does not show up in the pool gauges read before it.
+   * database does not show up in the pool gauges read before it. A sampler gets at most
+   * SAMPLER_TIMEOUT_MS: a scrape must answer while the database does not (its 503s are what
+   * an operator needs to see then), so a late sampler is left to finish in the background and
+   * the scrape goes on without it.
    */
   async scrape(): Promise<string> {
     for (const sample of this.samplers) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), SAMPLER_TIMEOUT_MS).unref();
+      });
       try {
-        await sample();
+        const outcome = await Promise.race([Promise.resolve().then(sample), late]);
+        if (outcome === 'late') {
+          this.logger.warn(
+            `a metrics sampler took over ${SAMPLER_TIMEOUT_MS} ms; scraped without it`,
+          );
+        }
       } catch (error) {
         this.logger.warn(`a metrics sampler failed: ${String(error)}`);
+      } finally {
+        clearTimeout(timer);
       }
     }
     return this.registry.metrics();

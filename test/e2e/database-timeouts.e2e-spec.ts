@@ -98,6 +98,7 @@ describe('PostgreSQL that stops answering (the service talks to it through a pro
 
   it('answers 503 within seconds while PostgreSQL is frozen, and recovers by itself', async () => {
     await app.http.get('/api/v1/reports').expect(200);
+    expect((await app.http.get('/metrics').expect(200)).text).toContain('tally_dirty_days{');
     proxy.freeze();
     const requests = [
       app.http.get('/api/v1/reports'),
@@ -120,6 +121,10 @@ describe('PostgreSQL that stops answering (the service talks to it through a pro
     const ready = await app.http.get('/api/v1/health/ready').timeout(ANSWER_WITHIN_MS).expect(503);
     expect(ready.body.data.checks).toMatchObject({ postgres: 'unavailable' });
     await app.http.get('/api/v1/health/live').timeout(ANSWER_WITHIN_MS).expect(200);
+    // The scrape answers, with the 503s, and without the gauges the database did not give.
+    const scrape = await app.http.get('/metrics').timeout(ANSWER_WITHIN_MS).expect(200);
+    expect(scrape.text).toContain('status_code="503"');
+    expect(scrape.text).not.toContain('tally_dirty_days{');
 
     proxy.thaw();
     await waitFor('the catalog to answer again', async () => {

@@ -125,6 +125,24 @@ describe('failed authentications (per client IP)', () => {
   });
 });
 
+describe('failed /metrics tokens', () => {
+  const ctx = useTestApp('migrated', {
+    env: {
+      RATE_LIMIT_AUTH_FAILURES: '2',
+      RATE_LIMIT_WINDOW_SECONDS: WINDOW,
+      METRICS_TOKEN: 'scrape-token',
+    },
+  });
+
+  it('do not count as failed authentications of the API (a stale scraper locks nobody out)', async () => {
+    for (let i = 0; i < 4; i += 1) {
+      await ctx.http.get('/metrics').set('Authorization', `Bearer stale-${i}`).expect(401);
+    }
+    await ctx.http.get('/api/v1/audit-entries').set('X-Management-Key', MANAGEMENT_KEY).expect(200);
+    await ctx.http.get('/metrics').set('Authorization', 'Bearer scrape-token').expect(200);
+  });
+});
+
 describe('rate limits set to 0', () => {
   const ctx = useTestApp('migrated', {
     env: {

@@ -1,5 +1,7 @@
 import { INGEST_KEY, MANAGEMENT_KEY } from '../support/app.js';
 import { useTestApp } from '../support/context.js';
+import { parseMetrics, value } from '../support/metrics.js';
+import { rawRequest } from '../support/raw-http.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const METRICS_TOKEN = 'metrics-token-never-logged';
@@ -115,6 +117,35 @@ describe('request ids and access lines', () => {
     });
   });
 
+  it('writes an access line and a metric sample for requests the HTTP server refuses itself', async () => {
+    const server = ctx.app.app.getHttpServer();
+    const garbled = await rawRequest(server, Buffer.from('GARBAGE / HTTP/1.1'));
+    const expect417 = await rawRequest(
+      server,
+      Buffer.from('GET /api/v1/reports HTTP/1.1\r\nExpect: x\r\nX-Request-Id: refused-417'),
+    );
+    const large = await ctx.http.get('/api/v1/reports').set('X-Padding', 'x'.repeat(20 * 1024));
+    const refused = [
+      [garbled.status, JSON.parse(garbled.body).error.request_id],
+      [expect417.status, JSON.parse(expect417.body).error.request_id],
+      [large.status, large.body.error.request_id],
+    ];
+    expect(refused.map(([status]) => status)).toEqual([400, 417, 431]);
+    expect(refused[1][1]).toBe('refused-417');
+    for (const [status, requestId] of refused) {
+      expect(logs.accessLine(requestId)).toMatchObject({ request_id: requestId, status });
+    }
+    const scrape = await ctx.http.get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`);
+    const samples = parseMetrics(scrape.text);
+    for (const status of ['400', '417', '431']) {
+      const method = status === '417' ? 'GET' : 'unknown';
+      const labels = { method, route: 'unmatched', status_code: status };
+      expect(value(samples, 'tally_http_request_duration_seconds_count', labels)).toBeGreaterThan(
+        0,
+      );
+    }
+  });
+
   it('never writes a key, the metrics token or an authorization header to the log', async () => {
     await ctx.http
       .get('/api/v1/recomputations')
@@ -131,6 +162,14 @@ describe('request ids and access lines', () => {
       .expect(401);
     await ctx.http.get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`).expect(200);
     await ctx.http.get('/metrics').set('Authorization', 'Bearer wrong-token-xyz').expect(401);
+    // A key (or any secret-looking parameter) put in the URL by mistake is redacted too.
+    await ctx.http
+      .get(`/api/v1/recomputations?key=${MANAGEMENT_KEY}&api_token=url-secret-xyz`)
+      .set('X-Request-Id', 'key-in-url')
+      .expect(401);
+    expect(logs.accessLine('key-in-url')).toMatchObject({
+      url: '/api/v1/recomputations?key=[redacted]&api_token=[redacted]',
+    });
     const text = logs.text();
     expect(text).toContain('"route":"/api/v1/recomputations"'); // the lines were written
     for (const secret of [
@@ -139,6 +178,7 @@ describe('request ids and access lines', () => {
       METRICS_TOKEN,
       'wrong-key-xyz',
       'wrong-token-xyz',
+      'url-secret-xyz',
     ]) {
       expect(text).not.toContain(secret);
     }

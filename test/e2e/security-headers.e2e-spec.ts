@@ -167,6 +167,8 @@ describe('CORS with CORS_ORIGINS', () => {
       .expect(204);
     expect(preflight.headers['access-control-allow-origin']).toBe('https://dashboard.example');
     expect(preflight.headers['access-control-allow-headers']).toBe('x-management-key,content-type');
+    // Every method the API has, PATCH /sources/{slug} included.
+    expect(preflight.headers['access-control-allow-methods']).toBe('GET,HEAD,POST,PATCH');
     const get = await ctx.http.get('/api/v1/reports').set('Origin', 'http://localhost:5173');
     expect(get.headers['access-control-allow-origin']).toBe('http://localhost:5173');
     expect(get.headers['access-control-expose-headers']).toBe('x-request-id, retry-after');

@@ -1,0 +1,73 @@
+import type { Logger } from 'pino';
+import type { Metrics } from '../metrics/metrics.service.js';
+
+/** Longest request URL written to an access line. */
+const MAX_LOGGED_URL = 1000;
+
+/** Query parameters whose names say they carry a secret (`?api_key=…`, `?token=…`). */
+const SECRET_PARAMETER = /([?&][^=&#]*(?:key|token|secret|password|auth)[^=&#]*=)[^&#]*/gi;
+
+const REDACTED = '[redacted]';
+
+/** One request as its access line and its HTTP metric sample name it. */
+export interface RequestRecord {
+  requestId: string;
+  /** Null when the request line could not be read. */
+  method: string | null;
+  /** The route pattern that matched; null when none did (or the request never reached one). */
+  route: string | null;
+  url: string | null;
+  status: number;
+  ms: number;
+  remoteAddress: string | null;
+}
+
+/**
+ * What every request leaves behind, whatever answered it (Nest, the cache-hit hook, the rate
+ * limiter, or Node's HTTP server refusing it before Fastify): one access line at `info`
+ * (`LOG_LEVEL=warn` turns them off) and one sample in the HTTP histogram (METRICS_ENABLED).
+ * Keys never reach a line: a configured key anywhere in the URL, and the value of any query
+ * parameter named like a secret, are written as `[redacted]`.
+ */
+export class RequestRecords {
+  private readonly logged: boolean;
+  private metrics: Metrics | undefined;
+  private secrets: readonly string[] = [];
+
+  constructor(private readonly logger: Logger) {
+    this.logged = logger.isLevelEnabled('info');
+  }
+
+  /** Once the app exists: its metrics (undefined: METRICS_ENABLED=false) and keys. */
+  attach(metrics: Metrics | undefined, secrets: readonly string[]): void {
+    this.metrics = metrics;
+    this.secrets = secrets.filter((secret) => secret.length > 0);
+  }
+
+  record(request: RequestRecord): void {
+    const { method, route, status, ms } = request;
+    this.metrics?.observeHttpRequest(method ?? 'unknown', route ?? 'unmatched', status, ms / 1000);
+    if (!this.logged) return;
+    this.logger.info(
+      {
+        request_id: request.requestId,
+        method,
+        route,
+        url: request.url === null ? null : this.loggedUrl(request.url),
+        status,
+        duration_ms: Math.round(ms * 1000) / 1000,
+        remote_address: request.remoteAddress,
+      },
+      'request',
+    );
+  }
+
+  /** `url` as an access line shows it: at most MAX_LOGGED_URL characters, secrets redacted. */
+  loggedUrl(url: string): string {
+    let shown = url.length > MAX_LOGGED_URL ? `${url.slice(0, MAX_LOGGED_URL)}…` : url;
+    for (const secret of this.secrets) {
+      if (shown.includes(secret)) shown = shown.replaceAll(secret, REDACTED);
+    }
+    return shown.includes('?') ? shown.replace(SECRET_PARAMETER, `$1${REDACTED}`) : shown;
+  }
+}

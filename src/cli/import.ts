@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { createReadStream } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { access, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { NestFactory } from '@nestjs/core';
@@ -83,11 +83,21 @@ function summaryLine(summary: ImportSummary, seconds: number): string {
   );
 }
 
+/** Whether the two paths name one existing file (so writing one would destroy the other). */
+async function sameFile(input: string, other: string): Promise<boolean> {
+  if (input === '-') return false;
+  const [a, b] = await Promise.all([realpath(input), realpath(other).catch(() => undefined)]);
+  return a === b;
+}
+
 async function main(args: Args): Promise<number> {
   if (args.input !== '-') {
     await access(args.input).catch(() => {
       throw new UsageError(`cannot read ${args.input}: no such file, or not readable`);
     });
+  }
+  if (args.rejectFile && (await sameFile(args.input, args.rejectFile))) {
+    throw new UsageError('--reject-file must not be the input file (it would be emptied)');
   }
   // Opened up front: a reject file that cannot be written is a bad argument, before anything is
   // read or stored.

@@ -288,6 +288,16 @@ describe('npm run import', () => {
     },
   );
 
+  it('refuses the input file as its own reject file, which stays as it was', async () => {
+    const text = ndjson([newEvent(1, { external_ref: 'self-1' })]);
+    const input = await file('self.ndjson', text);
+    const result = await run([input, '--reject-file', input]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/--reject-file must not be the input file/);
+    expect(await readFile(input, 'utf8')).toBe(text);
+    expect(await storedEvents(ctx.db.sql, 'self-')).toEqual([]);
+  });
+
   it('ends with exit 1 and one line when the reject file cannot be written part-way', async () => {
     // /dev/full accepts the open and fails every write (ENOSPC), like a full disk.
     const events = Array.from({ length: 2000 }, (_, i) =>

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { oneOfProblem, textProblem } from '../../common/input-rules.js';
-import { timestampOrDayProblem } from '../../common/time-rules.js';
+import { EARLIEST_DAY, LATEST_DAY, timestampOrDayProblem } from '../../common/time-rules.js';
 import { IntegerParameter, queryParameter, Rule } from '../../common/validation.js';
 import { EVENT_STATUSES, type EventStatus } from '../../database/entities/index.js';
 import { EVENT_LIMITS } from '../event-rules.js';
@@ -35,14 +35,16 @@ export class ListEventsQuery {
 
   @ApiPropertyOptional({
     description:
-      'earliest occurred_at (inclusive): an RFC 3339 timestamp with offset, or a UTC day (from its first instant)',
+      'earliest occurred_at (inclusive): an RFC 3339 timestamp with offset, or a UTC day (from its first instant); ' +
+      `within ${EARLIEST_DAY} … ${LATEST_DAY} (UTC)`,
   })
   @Rule(instant)
   occurred_from?: string;
 
   @ApiPropertyOptional({
     description:
-      'latest occurred_at (inclusive): an RFC 3339 timestamp with offset, or a UTC day (up to its last instant)',
+      'latest occurred_at (inclusive): an RFC 3339 timestamp with offset, or a UTC day (up to its last instant); ' +
+      `within ${EARLIEST_DAY} … ${LATEST_DAY} (UTC)`,
   })
   @Rule(instant)
   occurred_to?: string;

@@ -138,8 +138,8 @@ try {
     env: {
       ...env,
       ...imageEnv,
-      MANAGEMENT_API_KEY: 'docker-check',
-      INGEST_API_KEY: 'docker-check',
+      MANAGEMENT_API_KEY: 'docker-check-management',
+      INGEST_API_KEY: 'docker-check-ingest',
     },
     encoding: 'utf8',
     timeout: 60_000,

@@ -62,12 +62,16 @@ export class RequestRecords {
     );
   }
 
-  /** `url` as an access line shows it: at most MAX_LOGGED_URL characters, secrets redacted. */
+  /**
+   * `url` as an access line shows it: secrets redacted, then cut at MAX_LOGGED_URL characters
+   * (in that order, so a cut never leaves part of a secret).
+   */
   loggedUrl(url: string): string {
-    let shown = url.length > MAX_LOGGED_URL ? `${url.slice(0, MAX_LOGGED_URL)}…` : url;
+    let shown = url;
     for (const secret of this.secrets) {
       if (shown.includes(secret)) shown = shown.replaceAll(secret, REDACTED);
     }
-    return shown.includes('?') ? shown.replace(SECRET_PARAMETER, `$1${REDACTED}`) : shown;
+    if (shown.includes('?')) shown = shown.replace(SECRET_PARAMETER, `$1${REDACTED}`);
+    return shown.length > MAX_LOGGED_URL ? `${shown.slice(0, MAX_LOGGED_URL)}…` : shown;
   }
 }

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { createReadStream } from 'node:fs';
-import { access, realpath } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { NestFactory } from '@nestjs/core';
@@ -83,11 +83,14 @@ function summaryLine(summary: ImportSummary, seconds: number): string {
   );
 }
 
-/** Whether the two paths name one existing file (so writing one would destroy the other). */
+/**
+ * Whether the two paths name one existing file, whatever the links (so writing one would empty
+ * the other).
+ */
 async function sameFile(input: string, other: string): Promise<boolean> {
   if (input === '-') return false;
-  const [a, b] = await Promise.all([realpath(input), realpath(other).catch(() => undefined)]);
-  return a === b;
+  const [a, b] = await Promise.all([stat(input), stat(other).catch(() => undefined)]);
+  return b !== undefined && a.dev === b.dev && a.ino === b.ino;
 }
 
 async function main(args: Args): Promise<number> {

@@ -18,6 +18,15 @@ describe(RequestRecords.name, () => {
     expect(records().loggedUrl('/api/v1/reports?window=day')).toBe('/api/v1/reports?window=day');
   });
 
+  it('redacts a key percent-encoded, and a longer key before a shorter one inside it', () => {
+    const logger = { isLevelEnabled: () => true, info: () => undefined } as unknown as Logger;
+    const subject = new RequestRecords(logger);
+    subject.attach(undefined, ['a+b/c=', 'key', 'key-and-more']);
+    expect(subject.loggedUrl(`/x/${encodeURIComponent('a+b/c=')}?q=key-and-more`)).toBe(
+      '/x/[redacted]?q=[redacted]',
+    );
+  });
+
   it('redacts before it cuts a long URL, so no part of a key is left', () => {
     const url = `/${'a'.repeat(980)}${KEY}`;
     const shown = records().loggedUrl(url);

@@ -38,10 +38,16 @@ export class RequestRecords {
     this.logged = logger.isLevelEnabled('info');
   }
 
-  /** Once the app exists: its metrics (undefined: METRICS_ENABLED=false) and keys. */
+  /**
+   * Once the app exists: its metrics (undefined: METRICS_ENABLED=false) and keys, each as sent
+   * and percent-encoded, the longest first (so no key is left half redacted by a shorter one).
+   */
   attach(metrics: Metrics | undefined, secrets: readonly string[]): void {
     this.metrics = metrics;
-    this.secrets = secrets.filter((secret) => secret.length > 0);
+    const forms = secrets.flatMap((secret) => [secret, encodeURIComponent(secret)]);
+    this.secrets = [...new Set(forms)]
+      .filter((secret) => secret.length > 0)
+      .sort((a, b) => b.length - a.length);
   }
 
   record(request: RequestRecord): void {

@@ -15,6 +15,11 @@ describe('the logger', () => {
     const { logger, lines } = capture();
     const cause = Object.assign(new Error('relation "analytics_events" does not exist'), {
       code: '42P01',
+      detail: 'Failing row contains (1, {"card_holder": "Jane Doe"})',
+      where: 'SQL statement "INSERT INTO analytics_events …"',
+      internalQuery: 'SELECT unnest(…)',
+      hint: 'see Jane Doe',
+      table: 'analytics_events',
     });
     const error = new QueryFailedError(
       'INSERT INTO analytics_events SELECT * FROM unnest($1::jsonb[])',
@@ -27,7 +32,12 @@ describe('the logger', () => {
       type: 'QueryFailedError',
       message: 'relation "analytics_events" does not exist',
       code: '42P01',
+      table: 'analytics_events',
     });
+    for (const field of ['query', 'parameters', 'driverError', 'detail', 'where', 'hint']) {
+      expect(line.err).not.toHaveProperty(field);
+    }
+    expect(line.err).not.toHaveProperty('internalQuery');
     expect(line.err.stack).toEqual(expect.any(String));
     expect(lines[0]).not.toContain('Jane Doe');
     expect(lines[0]).not.toContain('unnest');

@@ -24,21 +24,40 @@ export const REDACTED_PATHS = ['req.headers', 'headers', 'request.headers'].flat
   SECRET_HEADERS.map((header) => `${parent}.${header}`),
 );
 
-/** What a failed query carries besides its message: its SQL text, and the values bound to it. */
-const QUERY_FIELDS = ['query', 'parameters', 'driverError'];
-
 /**
- * Errors as logged (`err`): pino's serializer (type, message, stack, own fields), without the SQL
- * and the bound values a failed query carries (a batch of event payloads can be megabytes of
- * producers' data); PostgreSQL's SQLSTATE stays as `code`.
+ * The fields of an error that are logged: what it is and where it came from, never data. A
+ * failed query also carries its SQL, the values bound to it (a batch of event payloads can be
+ * megabytes of producers' data) and PostgreSQL's `detail` (the failing row, a key's value):
+ * none of those is logged.
  */
+const LOGGED_ERROR_FIELDS = [
+  'type',
+  'message',
+  'stack',
+  'code',
+  'errno',
+  'syscall',
+  'address',
+  'port',
+  'severity',
+  'routine',
+  'schema',
+  'table',
+  'column',
+  'constraint',
+];
+
+/** Errors as logged (`err`): pino's serializer, then only LOGGED_ERROR_FIELDS. */
 export function serializeError(error: unknown): unknown {
   if (!(error instanceof Error)) return error;
-  const serialized: Record<string, unknown> = { ...pino.stdSerializers.err(error) };
+  const serialized = pino.stdSerializers.err(error) as unknown as Record<string, unknown>;
   const driverError = (error as { driverError?: { code?: unknown } }).driverError;
-  for (const field of QUERY_FIELDS) delete serialized[field];
-  if (driverError?.code !== undefined) serialized.code = driverError.code;
-  return serialized;
+  const logged: Record<string, unknown> = {};
+  for (const field of LOGGED_ERROR_FIELDS) {
+    if (serialized[field] !== undefined) logged[field] = serialized[field];
+  }
+  if (logged.code === undefined && driverError?.code !== undefined) logged.code = driverError.code;
+  return logged;
 }
 
 export interface LoggerOptions {

@@ -123,6 +123,8 @@ export class Metrics {
   private readonly cacheSeries = new Map<string, Counter.Internal>();
   private readonly requesters = new Set<string>();
   private defaultsCollected = false;
+  /** Samplers started by a scrape and not finished yet. */
+  private readonly runningSamplers = new Map<() => void | Promise<void>, Promise<void>>();
 
   /** Adds the process and Node.js defaults (CPU, memory, event loop lag, GC, handles). */
   collectDefaults(): void {
@@ -146,21 +148,26 @@ export class Metrics {
    */
   async scrape(): Promise<string> {
     for (const sample of this.samplers) {
+      // A sampler still running from an earlier scrape is not started again (no pile-up of
+      // queries while the database does not answer); this scrape goes on without it.
+      let running = this.runningSamplers.get(sample);
+      if (!running) {
+        running = Promise.resolve()
+          .then(sample)
+          .catch((error: unknown) => this.logger.warn(`a metrics sampler failed: ${String(error)}`))
+          .finally(() => this.runningSamplers.delete(sample));
+        this.runningSamplers.set(sample, running);
+      }
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<'late'>((resolve) => {
         timer = setTimeout(() => resolve('late'), SAMPLER_TIMEOUT_MS).unref();
       });
-      try {
-        const outcome = await Promise.race([Promise.resolve().then(sample), late]);
-        if (outcome === 'late') {
-          this.logger.warn(
-            `a metrics sampler took over ${SAMPLER_TIMEOUT_MS} ms; scraped without it`,
-          );
-        }
-      } catch (error) {
-        this.logger.warn(`a metrics sampler failed: ${String(error)}`);
-      } finally {
-        clearTimeout(timer);
+      const outcome = await Promise.race([running, late]);
+      clearTimeout(timer);
+      if (outcome === 'late') {
+        this.logger.warn(
+          `a metrics sampler took over ${SAMPLER_TIMEOUT_MS} ms; scraped without it`,
+        );
       }
     }
     return this.registry.metrics();

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
 import { ApiError } from '../common/api-error.js';
 import type { RecomputeRun } from '../database/entities/index.js';
@@ -31,6 +31,8 @@ function sqlState(error: unknown): { code?: string; constraint?: string } {
  */
 @Injectable()
 export class RecomputeService {
+  private readonly logger = new Logger('RecomputeService');
+
   constructor(
     private readonly runs: RecomputeRepository,
     private readonly scopes: ScopeCheck,
@@ -46,7 +48,8 @@ export class RecomputeService {
    * anything is written, and the queued task waits for the run to exist before it claims it.
    * The creation commits without waiting for the disk, so the executor can claim the run at
    * once; the WAL flush is waited for meanwhile, and only then does this return: a run it
-   * returns (a 202) survives a server crash.
+   * returns (a 202) survives a server crash. (If that wait fails, the run is returned anyway,
+   * with a warning logged: it exists and is executing.)
    */
   async trigger(scope: RunScope, requestedBy: string): Promise<RecomputeRun> {
     const retentionDays = await this.scopes.check(scope);
@@ -68,7 +71,11 @@ export class RecomputeService {
       throw error;
     }
     created(pending.id); // the executor may claim it now, while the flush is waited for
-    await this.runs.flushWal();
+    await this.runs.flushWal().catch((error: unknown) => {
+      // The run exists and is executing: answering an error would have its caller retry into a
+      // 409 of its own run. Its commit reaches the disk with the WAL writer's next flush.
+      this.logger.warn(`run ${pending.id}: waiting for its WAL flush failed: ${String(error)}`);
+    });
     return pending;
   }
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { useTestDatabase } from '../support/context.js';
@@ -291,9 +291,13 @@ describe('npm run import', () => {
   it('refuses the input file as its own reject file, which stays as it was', async () => {
     const text = ndjson([newEvent(1, { external_ref: 'self-1' })]);
     const input = await file('self.ndjson', text);
-    const result = await run([input, '--reject-file', input]);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/--reject-file must not be the input file/);
+    const hardLink = `${input}.link`;
+    await link(input, hardLink);
+    for (const rejects of [input, hardLink]) {
+      const result = await run([input, '--reject-file', rejects]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/--reject-file must not be the input file/);
+    }
     expect(await readFile(input, 'utf8')).toBe(text);
     expect(await storedEvents(ctx.db.sql, 'self-')).toEqual([]);
   });

@@ -1,3 +1,5 @@
+import { jest } from '@jest/globals';
+import { RecomputeRepository } from '../../src/recompute/recompute.repository.js';
 import { MANAGEMENT_KEY } from '../support/app.js';
 import { useTestApp } from '../support/context.js';
 import { rawRequest } from '../support/raw-http.js';
@@ -586,5 +588,29 @@ describe('recompute runs through the management API', () => {
       const res = await ctx.http.post('/api/v1/recomputations').send({ bogus: true }).expect(401);
       expect(res.body.error.code).toBe('unauthorized');
     });
+  });
+});
+
+describe('a trigger whose wait for the WAL flush fails', () => {
+  const ctx = useTestApp('migrated');
+
+  it('still answers 202: the run exists, and executes', async () => {
+    await insertEvents(ctx.db.sql, 50, '2026-04-08T00:00:00Z', '2026-04-09T00:00:00Z');
+    const flush = jest
+      .spyOn(ctx.app.app.get(RecomputeRepository), 'flushWal')
+      .mockRejectedValueOnce(new Error('Connection terminated unexpectedly'));
+    try {
+      const res = await ctx.http
+        .post('/api/v1/recomputations')
+        .set(AUTH)
+        .send(body({ date_from: '2026-04-08', date_to: '2026-04-08' }))
+        .expect(202);
+      expect(flush).toHaveBeenCalledTimes(1);
+      expect((await waitForStatus(ctx.db.sql, res.body.data.id, ['completed'])).status).toBe(
+        'completed',
+      );
+    } finally {
+      flush.mockRestore();
+    }
   });
 });

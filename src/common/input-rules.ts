@@ -21,6 +21,21 @@ export function shownName(name: string): string {
   return name.length > MAX_SHOWN_NAME ? `${name.slice(0, MAX_SHOWN_NAME)}…` : name;
 }
 
+/** A key that a path spells as `.name`; any other is spelled `["a b"]`. */
+const PLAIN_KEY = /^[A-Za-z_$][\w$]*$/;
+
+/**
+ * The path of a place in a JSON body, one key further: `events[0]` + `payload` →
+ * `events[0].payload`, + 2 → `…[2]`, + `a b` → `…["a b"]`; from the top ('') a plain key is
+ * the path itself. Messages and `details` name places inside a body this way.
+ */
+export function jsonPath(path: string, key: string | number): string {
+  if (typeof key === 'number') return `${path}[${key}]`;
+  const name = shownName(key);
+  if (!PLAIN_KEY.test(key)) return `${path}[${JSON.stringify(name)}]`;
+  return path === '' ? name : `${path}.${name}`;
+}
+
 /**
  * Every name of `given` (a JSON object's own keys, a query string's parameters) that is not in
  * `allowed`, as problems; `prefix` names the object they are in (`events[3].`). Whatever a name

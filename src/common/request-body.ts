@@ -3,7 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
 import secureJson from 'secure-json-parse';
 import { ApiError } from './api-error.js';
-import { shownName } from './input-rules.js';
+import { jsonPath } from './input-rules.js';
 
 /**
  * Request bodies: JSON only, parsed here instead of by Fastify's defaults, so that every way a
@@ -87,12 +87,6 @@ function plainParse(text: string): { value: unknown } | undefined {
   }
 }
 
-/** `key` appended to the path of a field (`events[0]` + `payload` → `events[0].payload`). */
-function childPath(path: string, key: string | number): string {
-  if (typeof key === 'number') return `${path}[${key}]`;
-  return path === '' ? shownName(key) : `${path}.${shownName(key)}`;
-}
-
 /**
  * The path of the first prototype key in `value` (a parsed body, whose `__proto__` keys
  * `JSON.parse` keeps as plain own properties), e.g. `events[0].__proto__` or
@@ -107,15 +101,15 @@ function prototypeKeyPath(value: unknown): string {
       ? node.map((item, index) => [index, item])
       : Object.entries(node);
     for (const [key, child] of entries) {
-      if (key === '__proto__') return childPath(path, key);
+      if (key === '__proto__') return jsonPath(path, key);
       const isObject = child !== null && typeof child === 'object';
       if (key === 'constructor' && isObject && Object.hasOwn(child, 'prototype')) {
-        return childPath(childPath(path, key), 'prototype');
+        return jsonPath(jsonPath(path, key), 'prototype');
       }
     }
     // Pushed in reverse, so the first key's subtree is searched first.
     for (const [key, child] of entries.reverse()) {
-      pending.push({ node: child, path: childPath(path, key) });
+      pending.push({ node: child, path: jsonPath(path, key) });
     }
   }
   return 'a key';

@@ -4,7 +4,7 @@ import {
   oneOfProblem,
   textProblem,
   type Problem,
-  shownName,
+  jsonPath,
   unknownNameProblems,
 } from '../common/input-rules.js';
 import { EARLIEST_DAY, checkTimestamp, type TimestampRule } from '../common/time-rules.js';
@@ -80,15 +80,6 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** A key a path spells as `.name`; any other as `["a b"]`. */
-const PLAIN_KEY = /^[A-Za-z_$][\w$]*$/;
-
-/** One step of a path: `[2]` for an array index, `.name` or `["a b"]` for an object key. */
-function pathStep(key: string | number): string {
-  if (typeof key === 'number') return `[${key}]`;
-  return PLAIN_KEY.test(key) ? `.${shownName(key)}` : `[${JSON.stringify(shownName(key))}]`;
-}
-
 /**
  * Why a number read from JSON cannot be stored as sent, or undefined. JSON.parse reads `1e400`
  * as Infinity (JSON.stringify then writes null) and rounds an integer beyond 2^53 − 1
@@ -153,9 +144,9 @@ function payloadContentProblem(payload: object, field: string): Problem | undefi
 
 /** The path of the value at `at`, from `field` through the keys of its parents. */
 function pathOf(field: string, at: number, parents: number[], keys: (string | number)[]): string {
-  const steps: string[] = [];
-  for (let node = at; parents[node] >= 0; node = parents[node]) steps.push(pathStep(keys[node]));
-  return field + steps.reverse().join('');
+  const steps: (string | number)[] = [];
+  for (let node = at; parents[node] >= 0; node = parents[node]) steps.push(keys[node]);
+  return steps.reverse().reduce<string>(jsonPath, field);
 }
 
 function payloadProblem(field: string, value: unknown): { problem?: Problem; json?: string } {

@@ -7,6 +7,8 @@ import type { Logger } from 'pino';
 import { appConfig, type AppConfig } from '../config/app.config.js';
 import { operationsConfig, type OperationsConfig } from '../config/operations.config.js';
 import { RequestRecords } from '../http/access-log.js';
+import { corsOptions } from '../http/cors.js';
+import { EarlyAnswers } from '../http/early-answers.js';
 import { installEdgeHooks } from '../http/edge.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../http/request-id.js';
 import { securityHeadersFor } from '../http/security-headers.js';
@@ -21,8 +23,6 @@ import { createValidationPipe } from './validation.js';
 
 export const API_PREFIX = 'api/v1';
 
-/** The methods the API's routes take, as CORS allows them (@fastify/cors allows no PATCH by default). */
-const CORS_METHODS = 'GET,HEAD,POST,PATCH';
 export { INGEST_BYTES_PER_EVENT } from '../http/edge.js';
 
 /**
@@ -33,6 +33,8 @@ export class TallyHttpAdapter extends FastifyAdapter {
   private closing = false;
   /** Access lines and HTTP metrics, also of requests refused before Fastify (see attach). */
   records!: RequestRecords;
+  /** Answers modules give ahead of Fastify (the report-run cache hits). */
+  readonly early = new EarlyAnswers();
 
   get shutdownStarted(): boolean {
     return this.closing;
@@ -167,17 +169,14 @@ export function configureApp(app: NestFastifyApplication, logger: Logger): void 
     keys: new ApiKeys(config),
     ingestMaxBatch: config.ingestMaxBatch,
     records: adapter.records,
+    early: adapter.early,
+    closing: () => adapter.shutdownStarted,
   });
   registerBodyParsers(app);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalInterceptors(new EnvelopeInterceptor());
   app.useGlobalFilters(new AllExceptionsFilter(logger));
-  if (operations.corsOrigins.length > 0) {
-    app.enableCors({
-      origin: operations.corsOrigins[0] === '*' ? true : operations.corsOrigins,
-      methods: CORS_METHODS,
-      exposedHeaders: [REQUEST_ID_HEADER, 'retry-after'],
-    });
-  }
+  const cors = corsOptions(operations);
+  if (cors !== undefined) app.enableCors(cors);
   setupSwagger(app, config.appVersion);
 }

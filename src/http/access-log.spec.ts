@@ -1,5 +1,6 @@
-import type { Logger } from 'pino';
-import { RequestRecords } from './access-log.js';
+import { pino, type Logger } from 'pino';
+import { createLogger } from '../logging/logger.js';
+import { RequestRecords, type RequestRecord } from './access-log.js';
 
 const KEY = 'configured-management-key';
 
@@ -33,5 +34,61 @@ describe(RequestRecords.name, () => {
     expect(shown).toBe(`/${'a'.repeat(980)}[redacted]`);
     expect(records().loggedUrl(`/${'b'.repeat(2000)}`)).toHaveLength(1001);
     expect(shown).not.toContain(KEY.slice(0, 8));
+  });
+
+  it('writes the line logger.info would write, for every kind of value', () => {
+    const lines: string[] = [];
+    const logger = createLogger(
+      { level: 'log', format: 'json' },
+      { write: (line) => lines.push(line) },
+    );
+    const subject = new RequestRecords(logger);
+    subject.attach(undefined, [KEY]);
+    const requests: RequestRecord[] = [
+      {
+        requestId: 'b1c2',
+        method: 'GET',
+        route: '/api/v1/reports/:slug/run',
+        url: `/api/v1/reports/x/run?q="zoë"\\\u0001&key=${KEY}`,
+        status: 200,
+        ms: 0.123456,
+        remoteAddress: '::1',
+      },
+      {
+        requestId: 'r',
+        method: null,
+        route: null,
+        url: null,
+        status: 400,
+        ms: 0,
+        remoteAddress: null,
+      },
+    ];
+    for (const request of requests) {
+      subject.record(request);
+      const { url, ms, ...rest } = request;
+      logger.info(
+        {
+          request_id: rest.requestId,
+          method: rest.method,
+          route: rest.route,
+          url: url === null ? null : subject.loggedUrl(url),
+          status: rest.status,
+          duration_ms: Math.round(ms * 1000) / 1000,
+          remote_address: rest.remoteAddress,
+        },
+        'request',
+      );
+    }
+    expect(lines).toHaveLength(4);
+    for (const line of lines) expect(line.endsWith('}\n')).toBe(true);
+    const [written, byPino] = [lines.filter((_, i) => i % 2 === 0), lines.filter((_, i) => i % 2)];
+    const withoutTime = (line: string) => ({ ...JSON.parse(line), time: 0 });
+    expect(written.map(withoutTime)).toEqual(byPino.map(withoutTime));
+    expect(written.map((line) => Object.keys(JSON.parse(line)))).toEqual(
+      byPino.map((line) => Object.keys(JSON.parse(line))),
+    );
+    expect(JSON.parse(written[0]).url).toContain('[redacted]');
+    expect(pino.levels.values.info).toBe(JSON.parse(written[0]).level);
   });
 });

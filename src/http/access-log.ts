@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import { symbols, type DestinationStream, type Logger } from 'pino';
 import type { Metrics } from '../metrics/metrics.service.js';
 
 /** Longest request URL written to an access line. */
@@ -8,6 +8,17 @@ const MAX_LOGGED_URL = 1000;
 const SECRET_PARAMETER = /([?&][^=&#]*(?:key|token|secret|password|auth)[^=&#]*=)[^&#]*/gi;
 
 const REDACTED = '[redacted]';
+
+/** URLs whose logged form is remembered; the memo starts over when it reaches this size. */
+const MAX_REMEMBERED_URLS = 1_000;
+
+/** pino's number for `info`. */
+const INFO = 30;
+
+/** A string, or null, as JSON. */
+function json(value: string | null): string {
+  return value === null ? 'null' : JSON.stringify(value);
+}
 
 /** One request as its access line and its HTTP metric sample name it. */
 export interface RequestRecord {
@@ -33,6 +44,8 @@ export class RequestRecords {
   private readonly logged: boolean;
   private metrics: Metrics | undefined;
   private secrets: readonly string[] = [];
+  /** Recent URLs, as their lines show them (JSON). */
+  private readonly loggedUrls = new Map<string, string>();
 
   constructor(private readonly logger: Logger) {
     this.logged = logger.isLevelEnabled('info');
@@ -48,24 +61,44 @@ export class RequestRecords {
     this.secrets = [...new Set(forms)]
       .filter((secret) => secret.length > 0)
       .sort((a, b) => b.length - a.length);
+    this.loggedUrls.clear();
   }
 
   record(request: RequestRecord): void {
     const { method, route, status, ms } = request;
     this.metrics?.observeHttpRequest(method ?? 'unknown', route ?? 'unmatched', status, ms / 1000);
-    if (!this.logged) return;
-    this.logger.info(
-      {
-        request_id: request.requestId,
-        method,
-        route,
-        url: request.url === null ? null : this.loggedUrl(request.url),
-        status,
-        duration_ms: Math.round(ms * 1000) / 1000,
-        remote_address: request.remoteAddress,
-      },
-      'request',
-    );
+    if (this.logged) this.write(request);
+  }
+
+  /**
+   * Writes the access line to the logger's destination, as `logger.info({...}, 'request')`
+   * would write it (its level, time and bindings, then the fields, then `msg`), for a fraction
+   * of pino's cost: the line is written for every request, and its fields are always the same
+   * few strings and numbers. access-log.spec.ts checks that the two lines are the same.
+   */
+  private write(request: RequestRecord): void {
+    const logger = this.logger as Logger & Record<symbol, unknown>;
+    const time = (logger[symbols.timeSym] as () => string)();
+    const bindings = logger[symbols.chindingsSym] as string;
+    const url = request.url === null ? 'null' : this.urlJson(request.url);
+    const line =
+      `{"level":${INFO}${time}${bindings},"request_id":${json(request.requestId)},` +
+      `"method":${json(request.method)},"route":${json(request.route)},"url":${url},` +
+      `"status":${request.status},"duration_ms":${Math.round(request.ms * 1000) / 1000},` +
+      `"remote_address":${json(request.remoteAddress)},"msg":"request"}\n`;
+    (logger[symbols.streamSym] as DestinationStream).write(line);
+  }
+
+  /** `loggedUrl(url)` as JSON; recent short URLs are remembered. */
+  private urlJson(url: string): string {
+    let shown = this.loggedUrls.get(url);
+    if (shown !== undefined) return shown;
+    shown = JSON.stringify(this.loggedUrl(url));
+    if (url.length <= MAX_LOGGED_URL) {
+      if (this.loggedUrls.size >= MAX_REMEMBERED_URLS) this.loggedUrls.clear();
+      this.loggedUrls.set(url, shown);
+    }
+    return shown;
   }
 
   /**

@@ -1,11 +1,16 @@
-import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import { ApiError } from '../common/api-error.js';
 import type { ApiKeys } from '../common/api-keys.js';
 import type { OperationsConfig } from '../config/operations.config.js';
 import type { RequestRecords } from './access-log.js';
+import { clientAddressOf } from './client-address.js';
+import { corsHeadersWithoutOrigin } from './cors.js';
+import type { EarlyAnswer, EarlyAnswers } from './early-answers.js';
 import { RateLimiter, type EdgeRouteConfig } from './rate-limits.js';
 import { repeatedHeader } from './repeated-headers.js';
-import { REQUEST_ID_HEADER } from './request-id.js';
+import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
 import { securityHeadersFor } from './security-headers.js';
 
 /** The ingestion route, the one route whose body may be larger than BODY_LIMIT_BYTES. */
@@ -41,10 +46,10 @@ function repeatedHeaderError(name: string): ApiError {
  * HTTP/1.1 request without `Host` (Node would answer that with an empty 400 of its own; the
  * server leaves it to this hook, see createHttpAdapter).
  */
-function headerError(request: FastifyRequest): ApiError | undefined {
-  const repeated = repeatedHeader(request.raw.rawHeaders);
+function headerError(request: IncomingMessage): ApiError | undefined {
+  const repeated = repeatedHeader(request.rawHeaders);
   if (repeated !== undefined) return repeatedHeaderError(repeated);
-  if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+  if (request.httpVersion === '1.1' && request.headers.host === undefined) {
     const message = 'an HTTP/1.1 request must send a Host header';
     return ApiError.invalid(message, [{ parameter: 'Host', message }]);
   }
@@ -56,21 +61,29 @@ export interface EdgeOptions {
   keys: ApiKeys;
   ingestMaxBatch: number;
   records: RequestRecords;
+  /** Answers given ahead of Fastify (see answerEarly). */
+  early: EarlyAnswers;
+  /** True once shutdown has begun: from then on Fastify answers every request. */
+  closing: () => boolean;
 }
 
+/** What Fastify sends for a serialized object; early answers are sent as text, so it is set. */
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
 /**
- * The Fastify hooks every request passes, whether Nest or a hook ahead of it (the report-run
- * cache hits) answers it. Registered before anything else, so they run first:
+ * The rules every request passes at the HTTP edge, whether Nest, a Fastify hook (the report-run
+ * cache hits) or an early answer ahead of Fastify answers it. Fastify's hooks are registered
+ * before anything else, so they run first:
  *
  * - `onRequest`: the security headers and `X-Request-Id` on the reply, a 400 for a repeated
  *   identity or credential header, then the rate limits;
  * - `onResponse`: the request's access line and HTTP metric (RequestRecords), and a 401 of a
  *   protected route counted against the caller's failed authentications.
+ *
+ * Early answers (see answerEarly) go through the same rules, in the same order.
  */
-export function installEdgeHooks(
-  fastify: FastifyInstance,
-  { config, keys, ingestMaxBatch, records }: EdgeOptions,
-): void {
+export function installEdgeHooks(fastify: FastifyInstance, options: EdgeOptions): void {
+  const { config, keys, ingestMaxBatch, records } = options;
   const ingestLimit = ingestBodyLimit(config, ingestMaxBatch);
   fastify.addHook('onRoute', (route) => {
     const methods = [route.method].flat();
@@ -80,11 +93,12 @@ export function installEdgeHooks(
   });
 
   const headersFor = securityHeadersFor();
-  const limiter = new RateLimiter(config.rateLimits, keys);
+  const clientAddress = clientAddressOf(config.trustProxy);
+  const limiter = new RateLimiter(config.rateLimits, keys, clientAddress);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.headers(headersFor(request.url)).header(REQUEST_ID_HEADER, request.id);
     const refused =
-      headerError(request) ??
+      headerError(request.raw) ??
       limiter.check(request, reply, request.routeOptions.config as EdgeRouteConfig);
     done(refused as FastifyError | undefined);
   });
@@ -97,9 +111,70 @@ export function installEdgeHooks(
       url: request.url,
       status: reply.statusCode,
       ms: reply.elapsedTime,
-      remoteAddress: request.ip,
+      remoteAddress: clientAddress(request.raw),
     });
     limiter.recordResponse(request, reply.statusCode);
     done();
+  });
+
+  // A flat list of names and values (a literal object with computed names would cost more than
+  // the rest of the answer).
+  const apiHeaders = Object.entries(headersFor('/api/')).flat();
+  apiHeaders.push(...corsHeadersWithoutOrigin(config));
+  /**
+   * Answers a request ahead of Fastify when a registered responder has the answer and the
+   * request needs nothing of Fastify: a GET without a body, without `Origin` (CORS), that the
+   * header rules and the public rate limit let through, while the service is not shutting
+   * down. Everything else (and a refusal, which Fastify then gives in full) goes to Fastify.
+   * True when answered.
+   */
+  const answerEarly = (request: IncomingMessage, response: ServerResponse): boolean => {
+    const url = request.url ?? '';
+    const respond = request.method === 'GET' ? options.early.responderFor(url) : undefined;
+    const { headers } = request;
+    if (
+      respond === undefined ||
+      headers.origin !== undefined ||
+      headers['content-length'] !== undefined ||
+      headers['transfer-encoding'] !== undefined ||
+      options.closing() ||
+      headerError(request) !== undefined
+    ) {
+      return false;
+    }
+    const client = clientAddress(request);
+    if (!limiter.admitsPublic(client)) return false;
+    const started = performance.now();
+    let answer: EarlyAnswer | undefined;
+    try {
+      answer = respond(url, started);
+    } catch {
+      // A responder's bug must not take the process down: Fastify answers, or reports it.
+      answer = undefined;
+    }
+    if (answer === undefined) return false;
+    limiter.countPublic(client);
+    const requestId = requestIdFrom(headers);
+    const responseHeaders = apiHeaders.slice();
+    responseHeaders.push(REQUEST_ID_HEADER, requestId, 'content-type', JSON_CONTENT_TYPE);
+    responseHeaders.push('content-length', String(answer.body.length));
+    response.writeHead(200, responseHeaders).end(answer.body);
+    records.record({
+      requestId,
+      method: 'GET',
+      route: answer.route,
+      url,
+      status: 200,
+      ms: performance.now() - started,
+      remoteAddress: client,
+    });
+    return true;
+  };
+  const server = fastify.server;
+  const fastifyHandlers = server.listeners('request') as ((...args: unknown[]) => void)[];
+  server.removeAllListeners('request');
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    if (answerEarly(request, response)) return;
+    for (const handler of fastifyHandlers) handler.call(server, request, response);
   });
 }

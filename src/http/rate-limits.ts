@@ -1,4 +1,5 @@
 import LocalStore from '@fastify/rate-limit/store/LocalStore.js';
+import type { IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../common/api-error.js';
 import {
@@ -78,6 +79,7 @@ export class RateLimiter {
   constructor(
     config: RateLimits,
     private readonly keys: ApiKeys,
+    private readonly clientAddress: (request: IncomingMessage) => string,
   ) {
     const windowMs = config.windowSeconds * 1000;
     const limit = (max: number) => (max > 0 ? new Limit(max, windowMs) : undefined);
@@ -98,11 +100,12 @@ export class RateLimiter {
   ): ApiError | undefined {
     if (route.rateLimit === false) return undefined;
     const access = routeAccess(route);
+    const ip = this.clientAddress(request.raw);
     if (access === 'public') {
-      const retry = this.limits.public?.hit(request.ip);
+      const retry = this.limits.public?.hit(ip);
       return retry === undefined ? undefined : this.exceeded(reply, retry, this.limits.public!);
     }
-    const blocked = this.authFailures?.reached(request.ip);
+    const blocked = this.authFailures?.reached(ip);
     if (blocked !== undefined) {
       return rateLimited(
         reply,
@@ -112,7 +115,7 @@ export class RateLimiter {
       );
     }
     const limit = this.limits[access];
-    const retry = limit?.hit(this.client(request, access));
+    const retry = limit?.hit(this.client(request, ip, access));
     return retry === undefined ? undefined : this.exceeded(reply, retry, limit!);
   }
 
@@ -124,13 +127,27 @@ export class RateLimiter {
   recordResponse(request: FastifyRequest, statusCode: number): void {
     if (statusCode !== 401) return;
     const access = routeAccess(request.routeOptions.config as EdgeRouteConfig);
-    if (access !== 'public') this.authFailures?.hit(request.ip);
+    if (access !== 'public') this.authFailures?.hit(this.clientAddress(request.raw));
+  }
+
+  /**
+   * Whether a public route's request from `client` is within its limit, without counting it
+   * (an early answer counts it with `countPublic` once it answers; over the limit, the request
+   * goes on to `check`, which counts and refuses it).
+   */
+  admitsPublic(client: string): boolean {
+    return this.limits.public?.reached(client) === undefined;
+  }
+
+  /** Counts a public route's request answered after `admitsPublic`. */
+  countPublic(client: string): void {
+    this.limits.public?.hit(client);
   }
 
   /** The bucket of a protected route's caller: the valid key it presents, else its IP. */
-  private client(request: FastifyRequest, access: KeyRole): string {
+  private client(request: FastifyRequest, ip: string, access: KeyRole): string {
     const role = this.keys.presentedRole(request.headers, ACCEPTED_KEYS[access]);
-    return role === undefined ? `ip:${request.ip}` : `key:${role}`;
+    return role === undefined ? `ip:${ip}` : `key:${role}`;
   }
 
   private exceeded(reply: FastifyReply, retry: number, limit: Limit): ApiError {

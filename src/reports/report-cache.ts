@@ -107,10 +107,10 @@ export class ReportCache<V> {
   }
 }
 
-/** A cache hit's response body as JSON text, around the value of `execution_ms`. */
+/** A cache hit's response body as UTF-8 JSON, around the value of `execution_ms`. */
 export interface HitBody {
-  head: string;
-  tail: string;
+  head: Buffer;
+  tail: Buffer;
 }
 
 /** A cached page of a report run. */

@@ -49,6 +49,7 @@ describe(ReportsService.name, () => {
     definition = REPORT;
     const runnable = {
       find: async (slug: string) => (slug === REPORT.slug ? definition : undefined),
+      isCurrent: (report: RunnableReport) => report === definition,
     };
     const config = { defaultReportDays: 30, maxReportRangeDays: 366 } as AppConfig;
     service = new ReportsService(
@@ -136,7 +137,7 @@ describe(ReportsService.name, () => {
       const miss = await fill({}, page(5).rows);
       for (let i = 0; i < 2; i++) {
         const body = await service.cachedRunBody(URL, 'status-counts', { window: 'day' });
-        const hit = JSON.parse(body!);
+        const hit = JSON.parse(body!.toString());
         expect(Object.keys(hit)).toEqual(['data', 'meta']);
         expect(typeof hit.data.execution_ms).toBe('number');
         expect(Object.keys(hit.data)).toEqual(Object.keys(miss.data));
@@ -152,7 +153,7 @@ describe(ReportsService.name, () => {
     it('keeps row text that looks like the execution_ms key intact', async () => {
       const rows = [{ entity_id: '"execution_ms":0,', event_count: 3 }] as unknown as ReportRow[];
       const miss = await fill({}, rows);
-      const hit = JSON.parse((await service.cachedRunBody(URL, 'status-counts', {}))!);
+      const hit = JSON.parse((await service.cachedRunBody(URL, 'status-counts', {}))!.toString());
       expect(hit.data.rows).toEqual(rows);
       expect(hit.data.rows).toEqual(miss.data.rows);
     });
@@ -176,6 +177,57 @@ describe(ReportsService.name, () => {
         expect(await service.cachedRunBody(URL, 'status-counts', {})).toBeDefined();
         jest.setSystemTime(new Date('2026-11-26T00:00:01Z'));
         expect(await service.cachedRunBody(URL, 'status-counts', {})).toBeUndefined();
+      } finally {
+        jest.useRealTimers();
+      }
+    });
+  });
+
+  describe('knownRunBody (cache hits answered ahead of Fastify)', () => {
+    const URL = '/api/v1/reports/status-counts/run?window=day';
+    const text = (body: Buffer | undefined) => body?.toString();
+    const withoutTiming = (body: Buffer | undefined) =>
+      text(body)?.replace(/"execution_ms":[\d.]+/, '"execution_ms":0');
+
+    async function fill() {
+      const run = service.run('status-counts', { window: 'day' });
+      await settle();
+      repository.reads.at(-1)!.resolve(page(5));
+      await run;
+    }
+
+    it('answers only a URL cachedRunBody parsed, with the same body', async () => {
+      await fill();
+      expect(service.knownRunBody(URL, performance.now())).toBeUndefined();
+      const parsed = await service.cachedRunBody(URL, 'status-counts', { window: 'day' });
+      const known = service.knownRunBody(URL, performance.now());
+      expect(known).toBeInstanceOf(Buffer);
+      expect(withoutTiming(known)).toBe(withoutTiming(parsed));
+      expect(JSON.parse(text(known)!).data).toMatchObject({ cache_hit: true, rows: page(5).rows });
+      expect(service.knownRunBody(`${URL}&limit=5`, performance.now())).toBeUndefined();
+    });
+
+    it('answers nothing once the page is invalidated or the definition reloaded', async () => {
+      await fill();
+      await service.cachedRunBody(URL, 'status-counts', { window: 'day' });
+      cache.invalidate('status-counts');
+      expect(service.knownRunBody(URL, performance.now())).toBeUndefined();
+      await fill();
+      expect(service.knownRunBody(URL, performance.now())).toBeDefined();
+      definition = { ...REPORT };
+      expect(service.knownRunBody(URL, performance.now())).toBeUndefined();
+      await service.cachedRunBody(URL, 'status-counts', { window: 'day' });
+      expect(service.knownRunBody(URL, performance.now())).toBeDefined();
+    });
+
+    it('answers nothing once the UTC day changed (the URL may mean another range)', async () => {
+      jest.useFakeTimers({ now: new Date('2026-11-25T23:59:59Z'), doNotFake: ['setImmediate'] });
+      try {
+        await fill();
+        await service.cachedRunBody(URL, 'status-counts', { window: 'day' });
+        expect(service.knownRunBody(URL, performance.now())).toBeDefined();
+        jest.setSystemTime(new Date('2026-11-26T00:00:01Z'));
+        expect(service.knownRunBody(URL, performance.now())).toBeUndefined();
       } finally {
         jest.useRealTimers();
       }

@@ -44,6 +44,19 @@ export class RunnableReports {
     return loaded.reports.get(slug);
   }
 
+  /**
+   * Whether `report` (from `find`) is still the definition in use: loaded less than
+   * DEFINITIONS_REFRESH_MS ago and not replaced by a reload since. False means `find` again.
+   */
+  isCurrent(report: RunnableReport): boolean {
+    const loaded = this.loaded;
+    return (
+      loaded !== undefined &&
+      Date.now() - loaded.at < DEFINITIONS_REFRESH_MS &&
+      loaded.reports.get(report.slug) === report
+    );
+  }
+
   /** One load at a time; concurrent callers share it. */
   private reload(): Promise<Loaded> {
     this.loading ??= this.load().finally(() => {

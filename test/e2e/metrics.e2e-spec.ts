@@ -55,7 +55,7 @@ describe('GET /metrics', () => {
   it('counts requests by route template and status, cache hits answered ahead of Nest included', async () => {
     const before = await scrape();
     await ctx.http.get(RUN).expect(200); // a miss, read from the snapshots
-    const hit = await ctx.http.get(RUN).expect(200); // a hit, answered by the Fastify hook
+    const hit = await ctx.http.get(RUN).expect(200); // a hit, answered ahead of Fastify
     expect(hit.body.meta.cache_hit).toBe(true);
     await ctx.http.get('/api/v1/reports/no-such-report/run').expect(404);
     await ctx.http.get('/api/v1/nope').expect(404);

@@ -171,6 +171,7 @@ export function configureApp(app: NestFastifyApplication, logger: Logger): void 
     records: adapter.records,
     early: adapter.early,
     closing: () => adapter.shutdownStarted,
+    logger,
   });
   registerBodyParsers(app);
   app.useGlobalPipes(createValidationPipe());

@@ -6,8 +6,8 @@ export interface EarlyAnswer {
 
 /**
  * The answer to a plain GET of `url` (path and query string, as sent), or undefined to leave
- * the request to Fastify. It must answer at once (nothing awaited) and never throw.
- * `started` is the `performance.now()` the request arrived at.
+ * the request to Fastify. It must answer at once (nothing awaited); if it throws, the error is
+ * logged and Fastify answers. `started` is the `performance.now()` the request arrived at.
  */
 export type EarlyResponder = (url: string, started: number) => EarlyAnswer | undefined;
 
@@ -16,7 +16,8 @@ export type EarlyResponder = (url: string, started: number) => EarlyAnswer | und
  * cached report runs, Fastify's request and reply handling cost more than the rest of the
  * answer. The edge (installEdgeHooks) asks them only for requests that need nothing of Fastify,
  * and applies its own rules (request id, security headers, rate limit, access line, metric)
- * around the answer.
+ * around the answer. It applies the rules of a public route (the public rate limit, no key):
+ * register only public routes here.
  */
 export class EarlyAnswers {
   private readonly responders: { prefix: string; respond: EarlyResponder }[] = [];

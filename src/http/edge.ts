@@ -1,13 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { FastifyError, FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import { ApiError } from '../common/api-error.js';
 import type { ApiKeys } from '../common/api-keys.js';
 import type { OperationsConfig } from '../config/operations.config.js';
 import type { RequestRecords } from './access-log.js';
 import { clientAddressOf } from './client-address.js';
 import { corsHeadersWithoutOrigin } from './cors.js';
-import type { EarlyAnswer, EarlyAnswers } from './early-answers.js';
+import type { EarlyAnswers } from './early-answers.js';
 import { RateLimiter, type EdgeRouteConfig } from './rate-limits.js';
 import { repeatedHeader } from './repeated-headers.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
@@ -65,6 +66,7 @@ export interface EdgeOptions {
   early: EarlyAnswers;
   /** True once shutdown has begun: from then on Fastify answers every request. */
   closing: () => boolean;
+  logger: Logger;
 }
 
 /** What Fastify sends for a serialized object; early answers are sent as text, so it is set. */
@@ -145,13 +147,7 @@ export function installEdgeHooks(fastify: FastifyInstance, options: EdgeOptions)
     const client = clientAddress(request);
     if (!limiter.admitsPublic(client)) return false;
     const started = performance.now();
-    let answer: EarlyAnswer | undefined;
-    try {
-      answer = respond(url, started);
-    } catch {
-      // A responder's bug must not take the process down: Fastify answers, or reports it.
-      answer = undefined;
-    }
+    const answer = respond(url, started);
     if (answer === undefined) return false;
     limiter.countPublic(client);
     const requestId = requestIdFrom(headers);
@@ -174,7 +170,14 @@ export function installEdgeHooks(fastify: FastifyInstance, options: EdgeOptions)
   const fastifyHandlers = server.listeners('request') as ((...args: unknown[]) => void)[];
   server.removeAllListeners('request');
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    if (answerEarly(request, response)) return;
+    try {
+      if (answerEarly(request, response)) return;
+    } catch (error) {
+      // A bug on this path must not take the process down: logged, and unless a response is
+      // already on its way, Fastify answers the request (or reports its own error).
+      options.logger.error({ err: error, url: request.url }, 'early answer failed');
+      if (response.headersSent) return;
+    }
     for (const handler of fastifyHandlers) handler.call(server, request, response);
   });
 }

@@ -162,7 +162,9 @@ export class ReportsService {
     } catch {
       return undefined;
     }
-    if (this.parsedUrls.size >= MAX_PARSED_URLS) this.parsedUrls.clear();
+    if (!this.parsedUrls.has(url) && this.parsedUrls.size >= MAX_PARSED_URLS) {
+      this.parsedUrls.clear();
+    }
     const parsed = { report, today, query, key: runCacheKey(report.slug, query) };
     this.parsedUrls.set(url, parsed);
     return parsed;

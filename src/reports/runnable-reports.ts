@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { Injectable } from '@nestjs/common';
 import type { WindowName } from '../database/entities/index.js';
 import { isReportSlug, type ReportSlug } from '../snapshots/report-catalog.js';
@@ -46,7 +47,7 @@ export class RunnableReports {
 
   /**
    * Whether `report` (from `find`) is still the definition in use: loaded less than
-   * DEFINITIONS_REFRESH_MS ago and not replaced by a reload since. False means `find` again.
+   * DEFINITIONS_REFRESH_MS ago and not changed by a reload since. False means `find` again.
    */
   isCurrent(report: RunnableReport): boolean {
     const loaded = this.loaded;
@@ -75,7 +76,7 @@ export class RunnableReports {
     const reports = new Map<string, RunnableReport>();
     for (const definition of definitions) {
       if (!isReportSlug(definition.slug)) continue;
-      reports.set(definition.slug, {
+      const report: RunnableReport = {
         slug: definition.slug,
         cacheTtlSeconds: definition.cache_ttl_seconds,
         defaultWindow: definition.default_window,
@@ -86,7 +87,11 @@ export class RunnableReports {
             .filter((row) => row.report_slug === definition.slug)
             .map((row) => [row.window_name, row.retention_days]),
         ),
-      });
+      };
+      // An unchanged definition stays the same object, so URLs parsed against it stay valid
+      // (ReportsService keeps them while `isCurrent`).
+      const previous = this.loaded?.reports.get(definition.slug);
+      reports.set(definition.slug, isDeepStrictEqual(previous, report) ? previous! : report);
     }
     this.loaded = { at, reports };
     return this.loaded;

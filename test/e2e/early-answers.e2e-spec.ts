@@ -15,6 +15,7 @@ function captureLogs() {
   const lines: string[] = [];
   return {
     destination: { write: (line: string) => void lines.push(line) },
+    entries: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
     accessLine: (requestId: string) =>
       lines
         .map((line) => JSON.parse(line) as Record<string, unknown>)
@@ -81,7 +82,10 @@ describe('cache hits answered ahead of Fastify', () => {
   });
 
   it('write the access line of the request', async () => {
+    const known = jest.spyOn(ctx.app.app.get(ReportsService), 'knownRunBody');
     const res = await ctx.http.get(SECOND_URL).set('X-Request-Id', 'early-2').expect(200);
+    expect(known.mock.results[0].value).toBeInstanceOf(Buffer);
+    known.mockRestore();
     expect(res.body.meta.cache_hit).toBe(true);
     expect(logs.accessLine('early-2')).toEqual({
       level: 30,
@@ -99,27 +103,91 @@ describe('cache hits answered ahead of Fastify', () => {
     });
   });
 
-  it('leave to Fastify what needs more than a plain GET', async () => {
-    const reports = ctx.app.app.get(ReportsService);
-    const known = jest.spyOn(reports, 'knownRunBody');
+  /** Sends `head` as it is (no Content-Length: a plain GET), over its own connection. */
+  const plain = (head: string, options: { host?: boolean } = {}) =>
+    rawRequest(ctx.app.app.getHttpServer(), Buffer.from(head), '', {
+      contentLength: false,
+      ...options,
+    });
+
+  it('answer a plain GET of HTTP/1.0 or 1.1, sent as it is', async () => {
+    const known = jest.spyOn(ctx.app.app.get(ReportsService), 'knownRunBody');
+    try {
+      for (const version of ['1.1', '1.0']) {
+        const res = await plain(`GET ${SECOND_URL} HTTP/${version}\r\nX-Request-Id: v${version}`);
+        expect(res.status).toBe(200);
+        expect(res.headers['x-request-id']).toBe(`v${version}`);
+        expect(JSON.parse(res.body).meta.cache_hit).toBe(true);
+      }
+      expect(known.mock.results.map((result) => result.value instanceof Buffer)).toEqual([
+        true,
+        true,
+      ]);
+    } finally {
+      known.mockRestore();
+    }
+  });
+
+  it('leave to Fastify what needs more than a plain GET, which answers it in full', async () => {
+    const known = jest.spyOn(ctx.app.app.get(ReportsService), 'knownRunBody');
     try {
       const head = await ctx.http.head(SECOND_URL).expect(200);
       expect(head.headers['content-type']).toBe('application/json; charset=utf-8');
-      const repeated = await rawRequest(
+      const withBody = await rawRequest(
         ctx.app.app.getHttpServer(),
-        Buffer.from(`GET ${SECOND_URL} HTTP/1.1\r\nX-Request-Id: a\r\nX-Request-Id: b`),
+        Buffer.from(`GET ${SECOND_URL} HTTP/1.1`),
+      );
+      expect(JSON.parse(withBody.body).meta.cache_hit).toBe(true);
+      const repeated = await plain(
+        `GET ${SECOND_URL} HTTP/1.1\r\nX-Request-Id: a\r\nX-Request-Id: b`,
       );
       expect(repeated.status).toBe(400);
       expect(JSON.parse(repeated.body).error.details).toEqual([
         { parameter: 'X-Request-Id', message: expect.stringContaining('once') },
       ]);
+      const noHost = await plain(`GET ${SECOND_URL} HTTP/1.1`, { host: false });
+      expect(noHost.status).toBe(400);
+      expect(JSON.parse(noHost.body).error.details).toEqual([
+        { parameter: 'Host', message: expect.any(String) },
+      ]);
       // An absolute-form target is a plain GET of the same page, but not answered early.
-      const absolute = await rawRequest(
-        ctx.app.app.getHttpServer(),
-        Buffer.from(`GET http://127.0.0.1${SECOND_URL} HTTP/1.1`),
-      );
+      const absolute = await plain(`GET http://127.0.0.1${SECOND_URL} HTTP/1.1`);
       expect(absolute.status).toBe(200);
       expect(JSON.parse(absolute.body).meta.cache_hit).toBe(true);
+      expect(known).not.toHaveBeenCalled();
+    } finally {
+      known.mockRestore();
+    }
+  });
+
+  it('let Fastify answer when the early answer fails, and log the failure', async () => {
+    const known = jest.spyOn(ctx.app.app.get(ReportsService), 'knownRunBody');
+    known.mockImplementation(() => {
+      throw new Error('responder bug');
+    });
+    try {
+      const res = await ctx.http.get(SECOND_URL).expect(200);
+      expect(res.body.meta.cache_hit).toBe(true);
+      expect(known).toHaveBeenCalledTimes(1);
+      expect(logs.entries()).toContainEqual(
+        expect.objectContaining({
+          level: 50,
+          msg: 'early answer failed',
+          url: SECOND_URL,
+          err: expect.objectContaining({ message: 'responder bug' }),
+        }),
+      );
+    } finally {
+      known.mockRestore();
+    }
+  });
+
+  it('leave every request to Fastify once shutdown has begun', async () => {
+    const known = jest.spyOn(ctx.app.app.get(ReportsService), 'knownRunBody');
+    try {
+      ctx.app.app.getHttpAdapter().beforeClose?.();
+      const res = await ctx.http.get(SECOND_URL).expect(200);
+      expect(res.body.meta.cache_hit).toBe(true);
       expect(known).not.toHaveBeenCalled();
     } finally {
       known.mockRestore();

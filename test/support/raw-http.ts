@@ -12,13 +12,13 @@ export interface RawResponse {
  * Sends `head` (the request line and headers, without the blank line) and `body` byte for byte
  * over one connection to `server`, for what an HTTP client library would not send: absolute-form
  * targets, header bytes that are not ASCII, no `Host`. The request is sent with `Connection: close`
- * (and `Host`, unless `host` is false).
+ * (and `Host`, unless `host` is false; and `Content-Length`, unless `contentLength` is false).
  */
 export async function rawRequest(
   server: Server,
   head: Buffer,
   body = '',
-  { host = true } = {},
+  { host = true, contentLength = true } = {},
 ): Promise<RawResponse> {
   const listener = server.listen(0, '127.0.0.1');
   await once(listener, 'listening');
@@ -27,7 +27,8 @@ export async function rawRequest(
     const socket = connect(port, '127.0.0.1');
     const length = Buffer.byteLength(body);
     const hostLine = host ? '\r\nHost: 127.0.0.1' : '';
-    const tail = `${hostLine}\r\nConnection: close\r\nContent-Length: ${length}\r\n\r\n${body}`;
+    const lengthLine = contentLength ? `\r\nContent-Length: ${length}` : '';
+    const tail = `${hostLine}\r\nConnection: close${lengthLine}\r\n\r\n${body}`;
     // Written, not ended: the server closes the connection after its response (Connection: close).
     socket.write(Buffer.concat([head, Buffer.from(tail)]));
     const chunks: Buffer[] = [];

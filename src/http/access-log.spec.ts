@@ -63,6 +63,15 @@ describe(RequestRecords.name, () => {
         ms: 0,
         remoteAddress: null,
       },
+      {
+        requestId: 'id\u007f"',
+        method: 'M\\',
+        route: '/é/\ud800',
+        url: '/\udfff\n\t',
+        status: 503,
+        ms: 12,
+        remoteAddress: '203.0.113.9", "x":"y',
+      },
     ];
     for (const request of requests) {
       subject.record(request);
@@ -80,7 +89,7 @@ describe(RequestRecords.name, () => {
         'request',
       );
     }
-    expect(lines).toHaveLength(4);
+    expect(lines).toHaveLength(6);
     for (const line of lines) expect(line.endsWith('}\n')).toBe(true);
     const [written, byPino] = [lines.filter((_, i) => i % 2 === 0), lines.filter((_, i) => i % 2)];
     const withoutTime = (line: string) => ({ ...JSON.parse(line), time: 0 });

@@ -15,9 +15,17 @@ const MAX_REMEMBERED_URLS = 1_000;
 /** pino's number for `info`. */
 const INFO = 30;
 
-/** A string, or null, as JSON. */
+/** Characters a JSON string cannot hold as they are (and UTF-16 surrogates, escaped if lone). */
+// eslint-disable-next-line no-control-regex -- control characters are what JSON must escape
+const NEEDS_ESCAPING = /[\u0000-\u001f"\\\ud800-\udfff]/;
+
+/**
+ * A string, or null, as JSON. Most values need no escaping (ids, methods, routes, addresses),
+ * and quoting them measured several times cheaper than `JSON.stringify`.
+ */
 function json(value: string | null): string {
-  return value === null ? 'null' : JSON.stringify(value);
+  if (value === null) return 'null';
+  return NEEDS_ESCAPING.test(value) ? JSON.stringify(value) : `"${value}"`;
 }
 
 /** One request as its access line and its HTTP metric sample name it. */

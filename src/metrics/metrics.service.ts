@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { RequestHistogram } from './request-histogram.js';
 
 /** Request durations: cache hits take well under a millisecond, report reads up to seconds. */
 const HTTP_BUCKETS = [
@@ -32,19 +33,20 @@ export class Metrics {
   private readonly logger = new Logger('Metrics');
   readonly registry = new Registry();
 
-  readonly httpRequestDuration = new Histogram({
-    name: 'tally_http_request_duration_seconds',
-    help: 'HTTP requests by method, route template and status, from routing to the last byte',
-    labelNames: ['method', 'route', 'status_code'],
-    buckets: HTTP_BUCKETS,
-    registers: [this.registry],
-  });
+  readonly httpRequestDuration = new RequestHistogram(
+    'tally_http_request_duration_seconds',
+    'HTTP requests by method, route template and status, from routing to the last byte',
+    HTTP_BUCKETS,
+    this.registry,
+  );
 
   readonly reportCacheRequests = new Counter({
     name: 'tally_report_cache_requests_total',
     help: 'Report runs by report and cache result (hit: served from the result cache)',
     labelNames: ['report', 'result'],
     registers: [this.registry],
+    // Counted per request in `cacheCounts` (cheaper than a labelled `inc`), added here when read.
+    collect: () => this.addCacheCounts(),
   });
 
   readonly recomputeRuns = new Counter({
@@ -119,8 +121,8 @@ export class Metrics {
   });
 
   private readonly samplers: (() => void | Promise<void>)[] = [];
-  private readonly httpSeries = new Map<string, Histogram.Internal<string>>();
-  private readonly cacheSeries = new Map<string, Counter.Internal>();
+  /** Cache results per report since the counter was last read: [misses, hits]. */
+  private readonly cacheCounts = new Map<string, [number, number]>();
   private readonly requesters = new Set<string>();
   private defaultsCollected = false;
   /** Samplers started by a scrape and not finished yet. */
@@ -177,26 +179,28 @@ export class Metrics {
     return this.registry.contentType;
   }
 
-  /** One HTTP request (the hot path: each label combination's series is looked up once). */
+  /** One HTTP request (the hot path, see RequestHistogram). */
   observeHttpRequest(method: string, route: string, statusCode: number, seconds: number): void {
-    const key = `${method} ${statusCode} ${route}`;
-    let series = this.httpSeries.get(key);
-    if (!series) {
-      series = this.httpRequestDuration.labels(method, route, String(statusCode));
-      this.httpSeries.set(key, series);
-    }
-    series.observe(seconds);
+    this.httpRequestDuration.observe(method, route, statusCode, seconds);
   }
 
   /** One report run answered from the cache (hit) or from the snapshots (miss). */
   countReportCache(report: string, hit: boolean): void {
-    const key = `${hit ? 'hit' : 'miss'} ${report}`;
-    let series = this.cacheSeries.get(key);
-    if (!series) {
-      series = this.reportCacheRequests.labels(report, hit ? 'hit' : 'miss');
-      this.cacheSeries.set(key, series);
+    let counts = this.cacheCounts.get(report);
+    if (!counts) {
+      counts = [0, 0];
+      this.cacheCounts.set(report, counts);
     }
-    series.inc();
+    counts[hit ? 1 : 0] += 1;
+  }
+
+  private addCacheCounts(): void {
+    for (const [report, counts] of this.cacheCounts) {
+      if (counts[0] > 0) this.reportCacheRequests.inc({ report, result: 'miss' }, counts[0]);
+      if (counts[1] > 0) this.reportCacheRequests.inc({ report, result: 'hit' }, counts[1]);
+      counts[0] = 0;
+      counts[1] = 0;
+    }
   }
 
   /** A run reaching `status`; `requestedBy` is a label for the first MAX_REQUESTER_LABELS. */

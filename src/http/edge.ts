@@ -149,12 +149,12 @@ export function installEdgeHooks(fastify: FastifyInstance, options: EdgeOptions)
     const started = performance.now();
     const answer = respond(url, started);
     if (answer === undefined) return false;
-    limiter.countPublic(client);
     const requestId = requestIdFrom(headers);
     const responseHeaders = apiHeaders.slice();
     responseHeaders.push(REQUEST_ID_HEADER, requestId, 'content-type', JSON_CONTENT_TYPE);
     responseHeaders.push('content-length', String(answer.body.length));
     response.writeHead(200, responseHeaders).end(answer.body);
+    limiter.countPublic(client);
     records.record({
       requestId,
       method: 'GET',
@@ -175,8 +175,12 @@ export function installEdgeHooks(fastify: FastifyInstance, options: EdgeOptions)
     } catch (error) {
       // A bug on this path must not take the process down: logged, and unless a response is
       // already on its way, Fastify answers the request (or reports its own error).
-      options.logger.error({ err: error, url: request.url }, 'early answer failed');
-      if (response.headersSent) return;
+      const url = records.loggedUrl(request.url ?? '');
+      options.logger.error({ err: error, url }, 'early answer failed');
+      if (response.headersSent) {
+        if (!response.writableEnded) response.destroy();
+        return;
+      }
     }
     for (const handler of fastifyHandlers) handler.call(server, request, response);
   });

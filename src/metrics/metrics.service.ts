@@ -45,8 +45,6 @@ export class Metrics {
     help: 'Report runs by report and cache result (hit: served from the result cache)',
     labelNames: ['report', 'result'],
     registers: [this.registry],
-    // Counted per request in `cacheCounts` (cheaper than a labelled `inc`), added here when read.
-    collect: () => this.addCacheCounts(),
   });
 
   readonly recomputeRuns = new Counter({
@@ -121,8 +119,7 @@ export class Metrics {
   });
 
   private readonly samplers: (() => void | Promise<void>)[] = [];
-  /** Cache results per report since the counter was last read: [misses, hits]. */
-  private readonly cacheCounts = new Map<string, [number, number]>();
+  private readonly cacheSeries = new Map<string, Counter.Internal>();
   private readonly requesters = new Set<string>();
   private defaultsCollected = false;
   /** Samplers started by a scrape and not finished yet. */
@@ -186,21 +183,13 @@ export class Metrics {
 
   /** One report run answered from the cache (hit) or from the snapshots (miss). */
   countReportCache(report: string, hit: boolean): void {
-    let counts = this.cacheCounts.get(report);
-    if (!counts) {
-      counts = [0, 0];
-      this.cacheCounts.set(report, counts);
+    const key = `${hit ? 'hit' : 'miss'} ${report}`;
+    let series = this.cacheSeries.get(key);
+    if (!series) {
+      series = this.reportCacheRequests.labels(report, hit ? 'hit' : 'miss');
+      this.cacheSeries.set(key, series);
     }
-    counts[hit ? 1 : 0] += 1;
-  }
-
-  private addCacheCounts(): void {
-    for (const [report, counts] of this.cacheCounts) {
-      if (counts[0] > 0) this.reportCacheRequests.inc({ report, result: 'miss' }, counts[0]);
-      if (counts[1] > 0) this.reportCacheRequests.inc({ report, result: 'hit' }, counts[1]);
-      counts[0] = 0;
-      counts[1] = 0;
-    }
+    series.inc();
   }
 
   /** A run reaching `status`; `requestedBy` is a label for the first MAX_REQUESTER_LABELS. */

@@ -46,6 +46,19 @@ describe(RequestHistogram.name, () => {
     );
   });
 
+  it('counts no observation without a duration, and hands out copies of its labels', async () => {
+    const registry = new Registry();
+    const histogram = new RequestHistogram(NAME, HELP, BUCKETS, registry);
+    histogram.observe('GET', '/x', 200, Number.NaN);
+    expect(await registry.metrics()).not.toContain('_count');
+    histogram.observe('GET', '/x', 200, 0.1);
+    const [metric] = await registry.getMetricsAsJSON();
+    for (const value of metric.values) (value.labels as Record<string, string>).method = 'changed';
+    const text = await registry.metrics();
+    expect(text).toContain(`${NAME}_count{method="GET",route="/x",status_code="200"} 1`);
+    expect(text).not.toContain('changed');
+  });
+
   it('starts over when the registry is reset', async () => {
     const registry = new Registry();
     const histogram = new RequestHistogram(NAME, HELP, BUCKETS, registry);

@@ -11,9 +11,11 @@ interface Series {
 }
 
 /**
- * The HTTP request histogram, exposed by prom-client's registry like a prom-client
- * `Histogram` with the labels `method`, `route` and `status_code` (the same lines; the
- * metrics spec checks that the two expose the same text), but cheaper to observe.
+ * The HTTP request histogram, exposed by prom-client's registry as a prom-client `Histogram`
+ * with the labels `method`, `route` and `status_code` would be (the same text and JSON; the
+ * spec compares the two; with default labels on the registry, which the service does not set,
+ * the labels would be in another order), but cheaper to observe. Its own API is `observe`
+ * below, not prom-client's.
  * prom-client's `observe` validates and hashes the labels and allocates on every call; this
  * is called for every request, the cache hits included, where that measured about 1 µs of a
  * hit's 18. Here a series is an array of counts, and an observation one comparison per bucket
@@ -37,6 +39,7 @@ export class RequestHistogram {
 
   /** One request. */
   observe(method: string, route: string, statusCode: number, seconds: number): void {
+    if (!Number.isFinite(seconds)) return; // no duration: nothing to count (prom-client throws)
     const key = `${method} ${statusCode} ${route}`;
     let series = this.series.get(key);
     if (!series) {
@@ -74,8 +77,8 @@ export class RequestHistogram {
         labels: { le: '+Inf', ...labels },
         value: count,
       });
-      values.push({ metricName: `${this.name}_sum`, labels, value: sum });
-      values.push({ metricName: `${this.name}_count`, labels, value: count });
+      values.push({ metricName: `${this.name}_sum`, labels: { ...labels }, value: sum });
+      values.push({ metricName: `${this.name}_count`, labels: { ...labels }, value: count });
     }
     return {
       name: this.name,

@@ -9,7 +9,7 @@ import { operationsConfig, type OperationsConfig } from '../config/operations.co
 import { RequestRecords } from '../http/access-log.js';
 import { corsOptions } from '../http/cors.js';
 import { EarlyAnswers } from '../http/early-answers.js';
-import { installEdgeHooks } from '../http/edge.js';
+import { installEdgeHooks, JSON_CONTENT_TYPE } from '../http/edge.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../http/request-id.js';
 import { securityHeadersFor } from '../http/security-headers.js';
 import { METRICS_PATH } from '../metrics/metrics.controller.js';
@@ -133,7 +133,7 @@ export function createHttpAdapter(config: OperationsConfig, logger: Logger): Tal
     response
       .writeHead(417, {
         ...headersFor(request.url ?? '/'),
-        'content-type': 'application/json; charset=utf-8',
+        'content-type': JSON_CONTENT_TYPE,
         'content-length': Buffer.byteLength(body),
         [REQUEST_ID_HEADER]: requestId,
       })

@@ -69,8 +69,8 @@ export interface EdgeOptions {
   logger: Logger;
 }
 
-/** What Fastify sends for a serialized object; early answers are sent as text, so it is set. */
-const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+/** What Fastify sends for a serialized object; answers sent as bytes (cache hits) set it. */
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /**
  * The rules every request passes at the HTTP edge, whether Nest, a Fastify hook (the report-run

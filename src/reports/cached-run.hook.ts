@@ -2,6 +2,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { API_PREFIX, type TallyHttpAdapter } from '../common/app-setup.js';
+import { JSON_CONTENT_TYPE } from '../http/edge.js';
 import type { RawQuery } from './report-query.js';
 import { ReportsService } from './reports.service.js';
 
@@ -9,13 +10,11 @@ import { ReportsService } from './reports.service.js';
 export const RUN_ROUTE = `/${API_PREFIX}/reports/:slug/run`;
 /** Where every run URL starts. */
 const REPORTS_PREFIX = `/${API_PREFIX}/reports/`;
-/** What Fastify sends for a serialized object; a hit is sent as text, so it is set here. */
-const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /**
  * Answers report-run cache hits before Nest's routing, pipes and interceptors: a hit is the hot
  * path of the service and needs none of them. It calls the same `ReportsService` code as the
- * controller and sends the same `{data, meta}` envelope (as text serialized once per cached
+ * controller and sends the same `{data, meta}` envelope (as JSON serialized once per cached
  * page). Two ways in:
  *
  * - a Fastify `onRequest` hook, for any run URL: it parses the URL (kept for the next time)

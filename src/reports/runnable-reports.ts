@@ -40,8 +40,7 @@ export class RunnableReports {
   /** The runnable public report `slug`, or undefined. */
   async find(slug: string): Promise<RunnableReport | undefined> {
     if (!isReportSlug(slug)) return undefined;
-    let loaded = this.loaded;
-    if (!loaded || Date.now() - loaded.at >= DEFINITIONS_REFRESH_MS) loaded = await this.reload();
+    const loaded = this.fresh() ?? (await this.reload());
     return loaded.reports.get(slug);
   }
 
@@ -50,12 +49,13 @@ export class RunnableReports {
    * DEFINITIONS_REFRESH_MS ago and not changed by a reload since. False means `find` again.
    */
   isCurrent(report: RunnableReport): boolean {
+    return this.fresh()?.reports.get(report.slug) === report;
+  }
+
+  /** The copy in memory while it is younger than DEFINITIONS_REFRESH_MS. */
+  private fresh(): Loaded | undefined {
     const loaded = this.loaded;
-    return (
-      loaded !== undefined &&
-      Date.now() - loaded.at < DEFINITIONS_REFRESH_MS &&
-      loaded.reports.get(report.slug) === report
-    );
+    return loaded && Date.now() - loaded.at < DEFINITIONS_REFRESH_MS ? loaded : undefined;
   }
 
   /** One load at a time; concurrent callers share it. */

@@ -3,7 +3,7 @@ import { pino, type DestinationStream, type Level, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import type { AppConfig } from '../config/app.config.js';
 import type { OperationsConfig } from '../config/operations.config.js';
-import { BatchedDestination } from './batched-destination.js';
+import { BatchedDestination, type ByteTarget } from './batched-destination.js';
 
 export type { Logger } from 'pino';
 
@@ -69,9 +69,9 @@ export interface LoggerOptions {
 
 /**
  * The process's one pino logger: JSON lines on stdout (`LOG_FORMAT=json`), or colored, readable
- * lines for a terminal (`pretty`). JSON lines are written once per event-loop turn (see
- * BatchedDestination) and when the process exits; main.ts therefore ends the process with
- * `process.exit` after a shutdown rather than by re-raising the signal.
+ * lines for a terminal (`pretty`). JSON lines are written in batches, at most 100 ms after they
+ * are logged (see BatchedDestination), and when the process exits; main.ts therefore ends the
+ * process with `process.exit` after a shutdown rather than by re-raising the signal.
  */
 export function createLogger(options: LoggerOptions, destination?: DestinationStream): Logger {
   const stream =
@@ -84,7 +84,13 @@ export function createLogger(options: LoggerOptions, destination?: DestinationSt
           ignore: 'pid,hostname',
           destination: options.toStderr ? 2 : 1,
         })
-      : new BatchedDestination(pino.destination({ dest: options.toStderr ? 2 : 1, sync: true })));
+      : new BatchedDestination(
+          pino.destination({
+            dest: options.toStderr ? 2 : 1,
+            sync: true,
+            contentMode: 'buffer',
+          }) as unknown as ByteTarget,
+        ));
   return pino(
     {
       level: PINO_LEVELS[options.level],

@@ -41,6 +41,20 @@ describe(ReportCache.name, () => {
     expect(cache.get('d')).toBeDefined();
   });
 
+  it('never evicts an entry that is hit often, while new entries keep coming', () => {
+    cache = new ReportCache<string>(10, () => now);
+    cache.setEnabled(true);
+    put('hot');
+    for (let i = 0; i < 100; i += 1) {
+      put(`cold-${i}`);
+      expect(cache.get('hot')).toBe('value of hot');
+    }
+    expect(cache.size).toBe(10);
+    // Beside the hot entry, the nine stored last.
+    for (let i = 91; i < 100; i += 1) expect(cache.get(`cold-${i}`)).toBeDefined();
+    expect(cache.get('cold-90')).toBeUndefined();
+  });
+
   it('invalidates one report and leaves the others', () => {
     put('s', 'status-counts');
     put('v', 'volume-by-period');

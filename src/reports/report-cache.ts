@@ -11,11 +11,20 @@ export interface CacheStamp {
 interface Entry<V> extends CacheStamp {
   value: V;
   expiresAt: number;
+  /** The cache's count of insertions and moves when the entry was stored or last moved. */
+  position: number;
 }
 
 /**
  * An in-memory LRU of report results, bounded by entry count, with a time to live per entry
  * and invalidation per report.
+ *
+ * The entries are kept in a `Map` in recency order, the least recent first, which is evicted
+ * first. A hit moves its entry to the recent end only when more than `maxEntries / 2` entries
+ * were stored or moved since it was: moving costs a delete and an insert, on every hit of the
+ * service's hot path, and an entry in the recent half of the order is far from eviction anyway.
+ * So the order is approximate among recently used entries only, and an entry hit often is never
+ * evicted.
  *
  * Invalidation is by generation: each report has a counter that `invalidate` bumps, and
  * `invalidateAll` bumps a global epoch. A reader takes a `stamp()` *before* it queries the
@@ -31,6 +40,8 @@ export class ReportCache<V> {
   private readonly generations = new Map<string, number>();
   private epoch = 0;
   private enabled = false;
+  /** Insertions and moves so far (see `Entry.position`). */
+  private moves = 0;
 
   constructor(
     readonly maxEntries: number,
@@ -60,8 +71,11 @@ export class ReportCache<V> {
       this.entries.delete(key);
       return undefined;
     }
-    this.entries.delete(key);
-    this.entries.set(key, entry);
+    if (this.moves - entry.position > this.maxEntries / 2) {
+      this.entries.delete(key);
+      this.entries.set(key, entry);
+      entry.position = ++this.moves;
+    }
     return entry.value;
   }
 
@@ -77,7 +91,8 @@ export class ReportCache<V> {
   set(key: string, stamp: CacheStamp, value: V, ttlSeconds: number): boolean {
     if (!this.enabled || ttlSeconds <= 0 || !this.isCurrent(stamp)) return false;
     this.entries.delete(key);
-    this.entries.set(key, { ...stamp, value, expiresAt: this.now() + ttlSeconds * 1000 });
+    const expiresAt = this.now() + ttlSeconds * 1000;
+    this.entries.set(key, { ...stamp, value, expiresAt, position: ++this.moves });
     while (this.entries.size > this.maxEntries) {
       this.entries.delete(this.entries.keys().next().value!);
     }

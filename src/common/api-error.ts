@@ -6,6 +6,7 @@ export const ERROR_STATUS = {
   invalid_request: HttpStatus.BAD_REQUEST,
   unauthorized: HttpStatus.UNAUTHORIZED,
   not_found: HttpStatus.NOT_FOUND,
+  method_not_allowed: HttpStatus.METHOD_NOT_ALLOWED,
   conflict: HttpStatus.CONFLICT,
   rate_limited: HttpStatus.TOO_MANY_REQUESTS,
   service_unavailable: HttpStatus.SERVICE_UNAVAILABLE,

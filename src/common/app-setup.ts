@@ -11,6 +11,7 @@ import { corsOptions } from '../http/cors.js';
 import { EarlyAnswers } from '../http/early-answers.js';
 import { installEdgeHooks, JSON_CONTENT_TYPE } from '../http/edge.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../http/request-id.js';
+import { RouteMethods } from '../http/route-methods.js';
 import { securityHeadersFor } from '../http/security-headers.js';
 import { METRICS_PATH } from '../metrics/metrics.controller.js';
 import { Metrics } from '../metrics/metrics.service.js';
@@ -35,6 +36,8 @@ export class TallyHttpAdapter extends FastifyAdapter {
   records!: RequestRecords;
   /** Answers modules give ahead of Fastify (the report-run cache hits). */
   readonly early = new EarlyAnswers();
+  /** The methods of every route (a wrong method gets 405). */
+  readonly routes = new RouteMethods();
 
   get shutdownStarted(): boolean {
     return this.closing;
@@ -170,13 +173,14 @@ export function configureApp(app: NestFastifyApplication, logger: Logger): void 
     ingestMaxBatch: config.ingestMaxBatch,
     records: adapter.records,
     early: adapter.early,
+    routes: adapter.routes,
     closing: () => adapter.shutdownStarted,
     logger,
   });
   registerBodyParsers(app);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalInterceptors(new EnvelopeInterceptor());
-  app.useGlobalFilters(new AllExceptionsFilter(logger));
+  app.useGlobalFilters(new AllExceptionsFilter(logger, adapter.routes));
   const cors = corsOptions(operations);
   if (cors !== undefined) app.enableCors(cors);
   setupSwagger(app, config.appVersion);

@@ -1,6 +1,8 @@
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { requestPath } from '../http/security-headers.js';
+import type { RouteMethods } from '../http/route-methods.js';
 import { ApiError, type ErrorCode } from './api-error.js';
 import { isDatabaseTimeout, isDatabaseUnavailable } from './database-errors.js';
 import { bodyErrorMessage } from './request-body.js';
@@ -17,9 +19,17 @@ interface ErrorBody {
   details: unknown[];
 }
 
+interface Described {
+  status: number;
+  body: ErrorBody;
+  /** The `Allow` header of a 405. */
+  allow?: string;
+}
+
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
   401: 'unauthorized',
   404: 'not_found',
+  405: 'method_not_allowed',
   409: 'conflict',
   429: 'rate_limited',
   503: 'service_unavailable',
@@ -59,10 +69,28 @@ function bounded(body: ErrorBody): ErrorBody {
   return { ...body, message: `${shown}; and ${rest} more`, details };
 }
 
+/**
+ * Nest's answer to a request no route matched (`what` is its method and URL): 405 with the
+ * methods of the path when routes exist for it with other methods, else 404.
+ */
+function noRoute(what: string, request: FastifyRequest, routes: RouteMethods): Described {
+  const allowed = routes.allowedFor(requestPath(request.url));
+  if (allowed.length === 0) {
+    return {
+      status: 404,
+      body: { code: 'not_found', message: `route not found: ${what}`, details: [] },
+    };
+  }
+  const allow = allowed.join(', ');
+  const message = `method not allowed: ${what}; this path answers ${allow}`;
+  return { status: 405, allow, body: { code: 'method_not_allowed', message, details: [] } };
+}
+
 function describe(
   exception: unknown,
   request: FastifyRequest,
-): { status: number; body: ErrorBody } | undefined {
+  routes: RouteMethods,
+): Described | undefined {
   if (exception instanceof ApiError) {
     return {
       status: exception.status,
@@ -80,11 +108,10 @@ function describe(
       typeof response === 'object' ? (response as { message?: unknown }).message : response;
     const message = Array.isArray(raw) ? raw.join('; ') : String(raw ?? exception.message);
     const code = CODE_BY_STATUS[status] ?? 'invalid_request';
-    const text =
-      code === 'not_found' && message.startsWith('Cannot ')
-        ? `route not found: ${message.slice(7)}`
-        : message;
-    return { status, body: { code, message: text, details: [] } };
+    if (code === 'not_found' && message.startsWith('Cannot ')) {
+      return noRoute(message.slice('Cannot '.length), request, routes);
+    }
+    return { status, body: { code, message, details: [] } };
   }
   if (exception && typeof exception === 'object') return fromHttpLayer(exception, request);
   return undefined;
@@ -96,13 +123,16 @@ function describe(
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly routes: RouteMethods,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
-    let described = describe(exception, request);
+    let described = describe(exception, request, this.routes);
     if (!described && (isDatabaseTimeout(exception) || isDatabaseUnavailable(exception))) {
       const message = isDatabaseTimeout(exception)
         ? 'the database did not answer in time; try again later'
@@ -119,6 +149,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
         body: { code: 'internal_error', message: 'an unexpected error occurred', details: [] },
       };
     }
+    if (described.allow !== undefined) void reply.header('allow', described.allow);
     void reply
       .status(described.status)
       .send({ error: { ...bounded(described.body), request_id: request.id } });

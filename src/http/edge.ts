@@ -10,6 +10,7 @@ import { clientAddressOf } from './client-address.js';
 import { corsHeadersWithoutOrigin } from './cors.js';
 import type { EarlyAnswers } from './early-answers.js';
 import { RateLimiter, type EdgeRouteConfig } from './rate-limits.js';
+import type { RouteMethods } from './route-methods.js';
 import { repeatedHeader } from './repeated-headers.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
 import { securityHeadersFor } from './security-headers.js';
@@ -64,6 +65,8 @@ export interface EdgeOptions {
   records: RequestRecords;
   /** Answers given ahead of Fastify (see answerEarly). */
   early: EarlyAnswers;
+  /** Filled with every route as it is registered (for 405 answers). */
+  routes: RouteMethods;
   /** True once shutdown has begun: from then on Fastify answers every request. */
   closing: () => boolean;
   logger: Logger;
@@ -88,6 +91,7 @@ export function installEdgeHooks(fastify: FastifyInstance, options: EdgeOptions)
   const { config, keys, ingestMaxBatch, records } = options;
   const ingestLimit = ingestBodyLimit(config, ingestMaxBatch);
   fastify.addHook('onRoute', (route) => {
+    options.routes.add(route.url, route.method);
     const methods = [route.method].flat();
     if (route.url === INGEST_ROUTE.url && methods.includes(INGEST_ROUTE.method)) {
       route.bodyLimit = ingestLimit;

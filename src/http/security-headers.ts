@@ -56,15 +56,21 @@ export function securityHeaders(options: HelmetOptions): Record<string, string> 
 const ABSOLUTE_FORM_ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i;
 
 /**
- * The precomputed headers for a request URL: the API's on `/api/*` and `/metrics`, else a page's.
- * A URL in absolute form (`GET http://host/api/… HTTP/1.1`, which HTTP/1.1 servers must accept)
- * is judged by its path.
+ * The path of a request target, without query string. A URL in absolute form
+ * (`GET http://host/api/… HTTP/1.1`, which HTTP/1.1 servers must accept) is judged by its path.
  */
+export function requestPath(url: string): string {
+  const path = url.startsWith('/') ? url : url.replace(ABSOLUTE_FORM_ORIGIN, '');
+  const query = path.indexOf('?');
+  return query === -1 ? path : path.slice(0, query);
+}
+
+/** The precomputed headers for a request URL: the API's on `/api/*` and `/metrics`, else a page's. */
 export function securityHeadersFor(): (url: string) => Record<string, string> {
   const api = securityHeaders(API_HELMET_OPTIONS);
   const page = securityHeaders(PAGE_HELMET_OPTIONS);
   return (url) => {
-    const path = url.startsWith('/') ? url : url.replace(ABSOLUTE_FORM_ORIGIN, '');
+    const path = requestPath(url);
     return path.startsWith('/api/') || path.startsWith('/metrics') ? api : page;
   };
 }

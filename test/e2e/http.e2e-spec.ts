@@ -16,15 +16,41 @@ describe('HTTP basics: envelope, errors, OpenAPI', () => {
   it.each([
     ['get', '/api/v1/nope'],
     ['get', '/nope'],
-    ['post', '/api/v1/health'],
-    ['delete', '/api/v1/reports'],
+    ['delete', '/api/v1/nope/deeper'],
     ['get', '/api/v2/health'],
+    ['get', '/api/v1/health/'],
+    ['get', '/api/v1/reports/volume-by-period/run/extra'],
   ] as const)('%s %s is a 404 not_found envelope', async (method, path) => {
     const res = await ctx.http[method](path).expect(404);
     expect(res.body).toEqual(errorBody('not_found'));
     expect(res.body.error.message).toContain(path);
     expect(res.body).not.toHaveProperty('data');
+    expect(res.headers.allow).toBeUndefined();
   });
+
+  it.each([
+    ['post', '/api/v1/health', 'GET, HEAD'],
+    ['delete', '/api/v1/reports', 'GET, HEAD'],
+    ['put', '/api/v1/reports/volume-by-period/run?window=day', 'GET, HEAD'],
+    ['patch', '/api/v1/recomputations', 'GET, HEAD, POST'],
+    ['delete', '/api/v1/recomputations/00000000-0000-4000-8000-000000000000', 'GET, HEAD'],
+    ['post', '/metrics', 'GET, HEAD'],
+  ] as const)(
+    '%s %s is a 405 method_not_allowed envelope with Allow: %s',
+    async (method, path, allow) => {
+      const res = await ctx.http[method](path).set('x-request-id', 'wrong-method-1').expect(405);
+      expect(res.headers.allow).toBe(allow);
+      expect(res.headers['x-request-id']).toBe('wrong-method-1');
+      expect(res.body).toEqual({
+        error: {
+          code: 'method_not_allowed',
+          message: `method not allowed: ${method.toUpperCase()} ${path}; this path answers ${allow}`,
+          details: [],
+          request_id: 'wrong-method-1',
+        },
+      });
+    },
+  );
 
   it('serves Swagger UI at /docs', async () => {
     const res = await ctx.http.get('/docs').redirects(1).expect(200);
@@ -40,6 +66,7 @@ describe('HTTP basics: envelope, errors, OpenAPI', () => {
       'invalid_request',
       'unauthorized',
       'not_found',
+      'method_not_allowed',
       'conflict',
       'rate_limited',
       'service_unavailable',

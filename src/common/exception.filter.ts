@@ -71,11 +71,12 @@ function bounded(body: ErrorBody): ErrorBody {
 
 /**
  * Nest's answer to a request no route matched (`what` is its method and URL): 405 with the
- * methods of the path when routes exist for it with other methods, else 404.
+ * methods of the path when routes exist for it with other methods only, else 404. (A route of
+ * the request's own method also ends here when it finds nothing: a missing file under `/docs/`.)
  */
 function noRoute(what: string, request: FastifyRequest, routes: RouteMethods): Described {
   const allowed = routes.allowedFor(requestPath(request.url));
-  if (allowed.length === 0) {
+  if (allowed.length === 0 || allowed.includes(request.method)) {
     return {
       status: 404,
       body: { code: 'not_found', message: `route not found: ${what}`, details: [] },

@@ -88,8 +88,7 @@ const ERROR_EXAMPLES: Record<ErrorCode, string> = {
   invalid_request: 'limit must be between 1 and 100',
   unauthorized: 'a valid management key is required (X-Management-Key or Authorization: Bearer)',
   not_found: 'report not found: no-such-report',
-  method_not_allowed:
-    'method not allowed: DELETE /api/v1/reports; this path answers GET, HEAD, POST',
+  method_not_allowed: 'method not allowed: DELETE /api/v1/reports; this path answers GET, HEAD',
   conflict: 'a recompute of this report, window and date range is already pending or running',
   rate_limited: 'rate limit exceeded: at most 300 requests per 60 s; retry in 42 s',
   service_unavailable: DATABASE_UNAVAILABLE_MESSAGE,

@@ -68,6 +68,14 @@ describe(BatchedDestination.name, () => {
     expect(chunks.map((chunk) => chunk.toString())).toEqual(['first\n', 'second\n']);
   });
 
+  it("calls pino's flush callback once the lines are written", () => {
+    const { destination, texts } = capture();
+    destination.write('a\n');
+    const seen: string[][] = [];
+    destination.flush(() => seen.push(texts()));
+    expect(seen).toEqual([['a\n']]);
+  });
+
   it('writes what is waiting on flush (as at exit), and nothing twice', () => {
     const { destination, texts } = capture();
     destination.write('last\n');

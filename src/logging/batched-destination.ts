@@ -44,7 +44,7 @@ export class BatchedDestination implements DestinationStream {
   write(line: string): void {
     // A UTF-16 code unit takes at most 3 bytes in UTF-8.
     if (line.length * 3 > BATCH_BYTES - this.used) {
-      this.flush();
+      this.writeHeld();
       if (line.length * 3 > BATCH_BYTES) {
         this.target.write(Buffer.from(line));
         return;
@@ -53,13 +53,18 @@ export class BatchedDestination implements DestinationStream {
     this.used += this.buffer.write(line, this.used);
     if (this.timer === undefined) {
       waiting.add(this);
-      this.timer = setTimeout(() => this.flush(), this.delayMs);
+      this.timer = setTimeout(() => this.writeHeld(), this.delayMs);
       this.timer.unref();
     }
   }
 
-  /** Writes the lines held, if any. */
-  flush(): void {
+  /** Writes the lines held, if any (pino's `logger.flush(callback)` calls it with a callback). */
+  flush(callback?: (error?: Error) => void): void {
+    this.writeHeld();
+    callback?.();
+  }
+
+  private writeHeld(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     waiting.delete(this);

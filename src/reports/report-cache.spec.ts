@@ -55,6 +55,22 @@ describe(ReportCache.name, () => {
     expect(cache.get('cold-90')).toBeUndefined();
   });
 
+  it('does not reorder an entry hit while in the recent half of the order', () => {
+    cache = new ReportCache<string>(4, () => now);
+    cache.setEnabled(true);
+    put('a');
+    put('b');
+    put('c');
+    put('d');
+    expect(cache.get('c')).toBeDefined(); // one store since c: stays where it is
+    expect(cache.get('a')).toBeDefined(); // three since a: moved to the recent end
+    put('e'); // evicts b, the oldest
+    put('f'); // evicts c: its hit did not move it (an exact LRU would evict d)
+    expect(cache.get('b')).toBeUndefined();
+    expect(cache.get('c')).toBeUndefined();
+    for (const key of ['a', 'd', 'e', 'f']) expect(cache.get(key)).toBeDefined();
+  });
+
   it('invalidates one report and leaves the others', () => {
     put('s', 'status-counts');
     put('v', 'volume-by-period');

@@ -23,8 +23,9 @@ interface Entry<V> extends CacheStamp {
  * first. A hit moves its entry to the recent end only when more than `maxEntries / 2` entries
  * were stored or moved since it was: moving costs a delete and an insert, on every hit of the
  * service's hot path, and an entry in the recent half of the order is far from eviction anyway.
- * So the order is approximate among recently used entries only, and an entry hit often is never
- * evicted.
+ * So an entry outlives at least `maxEntries / 2` stores and moves of other entries after its last
+ * hit (an exact LRU: `maxEntries`), and an entry hit again before `maxEntries / 2` of them is
+ * never evicted.
  *
  * Invalidation is by generation: each report has a counter that `invalidate` bumps, and
  * `invalidateAll` bumps a global epoch. A reader takes a `stamp()` *before* it queries the
@@ -62,7 +63,10 @@ export class ReportCache<V> {
     this.invalidateAll();
   }
 
-  /** The fresh entry under `key`, or undefined. A hit becomes the most recently used entry. */
+  /**
+   * The fresh entry under `key`, or undefined. A hit makes the entry the most recently used one
+   * unless it is in the recent half of the order already (see the class).
+   */
   get(key: string): V | undefined {
     if (!this.enabled) return undefined;
     const entry = this.entries.get(key);

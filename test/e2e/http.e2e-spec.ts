@@ -20,6 +20,8 @@ describe('HTTP basics: envelope, errors, OpenAPI', () => {
     ['get', '/api/v2/health'],
     ['get', '/api/v1/health/'],
     ['get', '/api/v1/reports/volume-by-period/run/extra'],
+    // A route of this method that finds nothing (Swagger UI's files): 404, not 405.
+    ['get', '/docs/no-such-file.js'],
   ] as const)('%s %s is a 404 not_found envelope', async (method, path) => {
     const res = await ctx.http[method](path).expect(404);
     expect(res.body).toEqual(errorBody('not_found'));

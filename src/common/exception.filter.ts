@@ -70,12 +70,24 @@ function bounded(body: ErrorBody): ErrorBody {
 }
 
 /**
+ * The path of `url` as the router matches it: percent-encoded characters decoded, except those
+ * that would change the path's structure (`%2F` stays one segment's text). Undecodable: ''.
+ */
+function routedPath(url: string): string {
+  try {
+    return decodeURI(requestPath(url));
+  } catch {
+    return '';
+  }
+}
+
+/**
  * Nest's answer to a request no route matched (`what` is its method and URL): 405 with the
  * methods of the path when routes exist for it with other methods only, else 404. (A route of
  * the request's own method also ends here when it finds nothing: a missing file under `/docs/`.)
  */
 function noRoute(what: string, request: FastifyRequest, routes: RouteMethods): Described {
-  const allowed = routes.allowedFor(requestPath(request.url));
+  const allowed = routes.allowedFor(routedPath(request.url));
   if (allowed.length === 0 || allowed.includes(request.method)) {
     return {
       status: 404,

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ApiError } from '../common/api-error.js';
+import { METRICS_PATH } from '../metrics/metrics.controller.js';
 import type { ApiKeys } from '../common/api-keys.js';
 import type { OperationsConfig } from '../config/operations.config.js';
 import type { RequestRecords } from './access-log.js';
@@ -91,7 +92,10 @@ export function installEdgeHooks(fastify: FastifyInstance, options: EdgeOptions)
   const { config, keys, ingestMaxBatch, records } = options;
   const ingestLimit = ingestBodyLimit(config, ingestMaxBatch);
   fastify.addHook('onRoute', (route) => {
-    options.routes.add(route.url, route.method);
+    // With metrics off, GET /metrics answers 404 like an unknown path: no 405 may offer it.
+    if (config.metricsEnabled || route.url !== `/${METRICS_PATH}`) {
+      options.routes.add(route.url, route.method);
+    }
     const methods = [route.method].flat();
     if (route.url === INGEST_ROUTE.url && methods.includes(INGEST_ROUTE.method)) {
       route.bodyLimit = ingestLimit;

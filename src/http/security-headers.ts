@@ -56,13 +56,14 @@ export function securityHeaders(options: HelmetOptions): Record<string, string> 
 const ABSOLUTE_FORM_ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i;
 
 /**
- * The path of a request target, without query string. A URL in absolute form
- * (`GET http://host/api/… HTTP/1.1`, which HTTP/1.1 servers must accept) is judged by its path.
+ * The path of a request target, without query string (or fragment), as sent. A URL in absolute
+ * form (`GET http://host/api/… HTTP/1.1`, which HTTP/1.1 servers must accept) is judged by its
+ * path.
  */
 export function requestPath(url: string): string {
   const path = url.startsWith('/') ? url : url.replace(ABSOLUTE_FORM_ORIGIN, '');
-  const query = path.indexOf('?');
-  return query === -1 ? path : path.slice(0, query);
+  const end = path.search(/[?#]/);
+  return end === -1 ? path : path.slice(0, end);
 }
 
 /** The precomputed headers for a request URL: the API's on `/api/*` and `/metrics`, else a page's. */

@@ -37,6 +37,8 @@ describe('HTTP basics: envelope, errors, OpenAPI', () => {
     ['patch', '/api/v1/recomputations', 'GET, HEAD, POST'],
     ['delete', '/api/v1/recomputations/00000000-0000-4000-8000-000000000000', 'GET, HEAD'],
     ['post', '/metrics', 'GET, HEAD'],
+    // Matched as the router matches: percent-encoded letters decoded.
+    ['delete', '/api/v1/%72eports', 'GET, HEAD'],
   ] as const)(
     '%s %s is a 405 method_not_allowed envelope with Allow: %s',
     async (method, path, allow) => {

@@ -164,6 +164,15 @@ describe('GET /metrics with METRICS_ENABLED=false', () => {
       message: 'route not found: GET /metrics',
     });
   });
+
+  it('is a 404 for other methods too, not a 405 offering GET', async () => {
+    const res = await ctx.http.post('/metrics').expect(404);
+    expect(res.body.error).toMatchObject({
+      code: 'not_found',
+      message: 'route not found: POST /metrics',
+    });
+    expect(res.headers.allow).toBeUndefined();
+  });
 });
 
 describe('GET /metrics: ingestion and freshness', () => {

@@ -189,6 +189,7 @@ export function formatResults(r: BenchResults): string {
   ];
   out.push(
     `Reads: ${rd.connections} connections, ${rd.duration_s} s each after ${rd.warmup_s} s warm-up, ` +
+      `the phases compared taking turns in slices, ` +
       `pool ${rd.pool_size}, mix of ${rd.mix.length} URLs`,
     table([
       ['phase', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'CPU µs/req', 'errors'],

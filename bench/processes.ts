@@ -10,6 +10,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export const SERVICE_MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
 export const BASELINE_MAIN = fileURLToPath(new URL('./baseline-server.js', import.meta.url));
 
+/** The path the bench polls until a server is ready. */
+export const HEALTH = '/api/v1/health';
+
 export interface Server {
   name: string;
   pid: number;

@@ -104,6 +104,7 @@ function cannon(
         url,
         connections: options.connections,
         duration: options.duration,
+        sampleInt: SAMPLE_MS,
         requests: paths.map((path) => ({ method: 'GET', path })),
         timeout: 30,
       },
@@ -117,46 +118,113 @@ function cannon(
   });
 }
 
-/**
- * Runs the mix against `url`: `warmup` seconds unrecorded (JIT, pools, PostgreSQL's cache, the
- * service's cache), then `duration` seconds measured. Latency percentiles come from every
- * response's own time (autocannon's histogram has 1 ms resolution, too coarse for cache hits).
- */
-export async function measure(
-  target: string,
-  url: string,
-  paths: string[],
-  options: LoadOptions,
-  pid?: number,
-): Promise<LoadResult> {
-  if (options.warmup > 0) {
-    await cannon(url, paths, { connections: options.connections, duration: options.warmup });
-  }
-  const latencies: number[] = [];
-  const cpuBefore = pid === undefined ? undefined : processCpuMs(pid);
-  const result = await cannon(url, paths, options, (statusCode, ms) => {
-    if (statusCode >= 200 && statusCode < 300) latencies.push(ms);
-  });
-  const cpuAfter = pid === undefined ? undefined : processCpuMs(pid);
+/** A server under load in an interleaved measurement. */
+export interface LoadTarget {
+  target: string;
+  url: string;
+  /** For CPU per request (Linux). */
+  pid?: number;
+}
+
+interface Tally {
+  latencies: number[];
+  seconds: number;
+  /** null once a CPU reading was missing. */
+  cpuMs: number | null;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  bytes: number;
+}
+
+function summarize(target: string, tally: Tally): LoadResult {
+  const { latencies, seconds, cpuMs } = tally;
   const round2 = (value: number) => Math.round(value * 100) / 100;
   const sorted = sortNumbers(latencies);
   const sum = latencies.reduce((total, ms) => total + ms, 0);
   return {
     target,
     requests: latencies.length,
-    rps: Math.round(latencies.length / result.duration),
+    rps: Math.round(latencies.length / seconds),
     p50_ms: round2(sortedPercentile(sorted, 50)),
     p90_ms: round2(sortedPercentile(sorted, 90)),
     p99_ms: round2(sortedPercentile(sorted, 99)),
     mean_ms: round2(sum / latencies.length),
     max_ms: round2(sorted.at(-1) ?? NaN),
-    non_2xx: result.non2xx,
-    errors: result.errors,
-    timeouts: result.timeouts,
-    throughput_mb_s: round2(result.throughput.average / 1024 / 1024),
+    non_2xx: tally.non2xx,
+    errors: tally.errors,
+    timeouts: tally.timeouts,
+    throughput_mb_s: round2(tally.bytes / seconds / 1024 / 1024),
     cpu_us_per_request:
-      cpuBefore === undefined || cpuAfter === undefined || latencies.length === 0
-        ? null
-        : round2(((cpuAfter - cpuBefore) * 1000) / latencies.length),
+      cpuMs === null || latencies.length === 0 ? null : round2((cpuMs * 1000) / latencies.length),
   };
+}
+
+export interface Slicing {
+  /** Slices per target. */
+  rounds: number;
+  /** Waited for before each slice (e.g. until the previous slice's work has ended). */
+  settle?: () => Promise<void>;
+}
+
+/**
+ * autocannon ends a run only on its sampling tick (1 s by default): a tick of 50 ms lets a
+ * slice of half a second last half a second.
+ */
+const SAMPLE_MS = 50;
+
+/**
+ * Runs the mix against every target: first `warmup` seconds each, unrecorded (JIT, pools,
+ * PostgreSQL's cache, the service's cache), then `duration` seconds each, measured in `rounds`
+ * slices that take turns: forwards in even rounds, backwards in odd ones (A B C, C B A, …).
+ * Whatever the machine does meanwhile (another process, a slower minute) falls on every target
+ * alike, so the ratios between them hold even when the absolute numbers move. Latency
+ * percentiles come from every response's own time (autocannon's histogram has 1 ms resolution,
+ * too coarse for cache hits).
+ */
+export async function measureInterleaved(
+  targets: LoadTarget[],
+  paths: string[],
+  options: LoadOptions,
+  { rounds, settle }: Slicing,
+): Promise<LoadResult[]> {
+  const { connections } = options;
+  if (options.warmup > 0) {
+    for (const { url } of targets)
+      await cannon(url, paths, { connections, duration: options.warmup });
+  }
+  const tallies: Tally[] = targets.map(() => ({
+    latencies: [],
+    seconds: 0,
+    cpuMs: 0,
+    non2xx: 0,
+    errors: 0,
+    timeouts: 0,
+    bytes: 0,
+  }));
+  const forwards = targets.map((_, index) => index);
+  const backwards = forwards.toReversed();
+  const slice = { connections, duration: options.duration / rounds };
+  for (let round = 0; round < rounds; round += 1) {
+    for (const index of round % 2 === 0 ? forwards : backwards) {
+      const { url, pid } = targets[index];
+      const tally = tallies[index];
+      await settle?.();
+      const cpuBefore = pid === undefined ? undefined : processCpuMs(pid);
+      const result = await cannon(url, paths, slice, (statusCode, ms) => {
+        if (statusCode >= 200 && statusCode < 300) tally.latencies.push(ms);
+      });
+      const cpuAfter = pid === undefined ? undefined : processCpuMs(pid);
+      tally.cpuMs =
+        tally.cpuMs === null || cpuBefore === undefined || cpuAfter === undefined
+          ? null
+          : tally.cpuMs + cpuAfter - cpuBefore;
+      tally.seconds += result.duration;
+      tally.non2xx += result.non2xx;
+      tally.errors += result.errors;
+      tally.timeouts += result.timeouts;
+      tally.bytes += result.throughput.total;
+    }
+  }
+  return targets.map(({ target }, index) => summarize(target, tallies[index]));
 }

@@ -1,11 +1,10 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { loadEvents } from './data.js';
 import { createBenchDatabase, migrate, withClient, type BenchDatabase } from './database.js';
-import { processMemory, RssSampler, tableSizes } from './memory.js';
+import { tableSizes } from './memory.js';
 import {
   DEFAULT_EVENTS,
   parseOptions,
@@ -18,18 +17,16 @@ import {
   writeResults,
   type BenchResults,
   type MemoryResult,
-  type ObservabilityVariant,
-  type ReadsResult,
   type Target,
 } from './output.js';
-import { BASELINE_MAIN, killAll, SERVICE_MAIN, startServer, type Server } from './processes.js';
-import { compareResponses, measure, readMix, type LoadResult } from './reads.js';
+import { HEALTH, killAll, SERVICE_MAIN, startServer } from './processes.js';
+import { readPhases } from './read-phases.js';
+import { readMix } from './reads.js';
 import { freshnessPhase } from './freshness.js';
 import { ingestPhase } from './ingest.js';
 import { rebuildPhase } from './rebuild.js';
 import { ratio } from './stats.js';
 
-const HEALTH = '/api/v1/health';
 /** The scheduler's tick in the freshness phase (the latency it reports includes up to one). */
 const FRESHNESS_TICK_S = 5;
 
@@ -41,19 +38,6 @@ const RATE_LIMIT_VARIABLES = [
 ];
 const UNREACHED_LIMIT = '1000000000';
 
-/** Cache-hit phases with parts of the observability switched off: what each part costs. */
-const OBSERVABILITY_VARIANTS: { label: string; env: Record<string, string> }[] = [
-  { label: 'metrics off', env: { METRICS_ENABLED: 'false' } },
-  { label: 'access log off', env: { LOG_LEVEL: 'warn' } },
-  {
-    label: 'metrics, access log, rate limits off',
-    env: {
-      METRICS_ENABLED: 'false',
-      LOG_LEVEL: 'warn',
-      ...Object.fromEntries(RATE_LIMIT_VARIABLES.map((name) => [name, '0'])),
-    },
-  },
-];
 const startedAt = performance.now();
 
 function log(message: string): void {
@@ -63,27 +47,6 @@ function log(message: string): void {
 
 async function sql<T extends pg.QueryResultRow>(url: string, text: string, params: unknown[] = []) {
   return withClient(url, async (client) => (await client.query<T>(text, params)).rows);
-}
-
-/** Runs a read phase against a server while sampling that server's RSS. */
-async function loadWithMemory(
-  server: Server,
-  target: string,
-  paths: string[],
-  options: BenchOptions,
-): Promise<{ result: LoadResult; peak: number | null; after: number | null; hwm: number | null }> {
-  const sampler = new RssSampler(server.pid);
-  const result = await measure(target, server.url, paths, options, server.pid);
-  const peak = sampler.stop() ?? null;
-  await sleep(2000);
-  const memory = processMemory(server.pid);
-  const failed = result.non_2xx + result.errors + result.timeouts;
-  log(
-    `  ${target}: ${result.rps.toLocaleString('en-US')} req/s, p50 ${result.p50_ms} ms, ` +
-      `p99 ${result.p99_ms} ms, ${result.cpu_us_per_request ?? 'n/a'} CPU µs/request` +
-      `${failed ? `, ${failed} FAILED requests` : ''}`,
-  );
-  return { result, peak, after: memory?.rss_mb ?? null, hwm: memory?.hwm_mb ?? null };
 }
 
 function targets(results: Omit<BenchResults, 'targets' | 'total_s'>, totalS: number): Target[] {
@@ -207,15 +170,24 @@ async function bench(options: BenchOptions, db: BenchDatabase): Promise<BenchRes
     // The scheduler runs only in the freshness phase; the others measure one thing each.
     REFRESH_ENABLED: 'false',
   };
-  const baselineEnv = (mode: string) => ({
+  const baselineEnv = (mode: 'query' | 'precomputed') => ({
     DATABASE_URL: db.url,
     DATABASE_POOL_SIZE: String(options.pool),
     BASELINE_MODE: mode,
   });
 
+  /** Every report's cache TTL set to `seconds`, or back to its configured one. */
+  const setCacheTtls = async (seconds?: number) => {
+    for (const { slug, cache_ttl_seconds } of ttls) {
+      await sql(db.url, 'UPDATE report_definitions SET cache_ttl_seconds = $2 WHERE slug = $1', [
+        slug,
+        seconds ?? cache_ttl_seconds,
+      ]);
+    }
+  };
   // Phase (a) needs the report cache off: a TTL of 0 stores nothing. The service also reads
   // the definitions only every few seconds, so each cache setting gets a fresh process.
-  await sql(db.url, 'UPDATE report_definitions SET cache_ttl_seconds = 0');
+  await setCacheTtls(0);
   log('starting the service (report cache off)');
   const service = await startServer('service', SERVICE_MAIN, serviceEnv, HEALTH);
 
@@ -241,61 +213,19 @@ async function bench(options: BenchOptions, db: BenchDatabase): Promise<BenchRes
   await sql(db.url, 'VACUUM (FULL, ANALYZE) metric_snapshots');
   const tables = await tableSizes(db.url, ['analytics_events', 'metric_snapshots']);
 
-  const mix = readMix(data.lastDay);
-  log('read phase (b) first check: the baseline must answer exactly as the service');
-  const baseline = await startServer('baseline', BASELINE_MAIN, baselineEnv('query'), HEALTH);
-  const differences = await compareResponses(service.url, baseline.url, mix);
-  if (differences.length > 0) {
-    log(`WARNING: ${differences.length} URL(s) answered differently; see reads.differences`);
-  }
-  log('read phase (a): service, cache off');
-  const a = await loadWithMemory(service, '(a) service, cache off', mix, options);
-  await service.stop();
-  log('read phase (b): node:http + pg baseline');
-  const b = await loadWithMemory(baseline, '(b) baseline', mix, options);
-  await baseline.stop();
-
-  for (const { slug, cache_ttl_seconds } of ttls) {
-    await sql(db.url, 'UPDATE report_definitions SET cache_ttl_seconds = $2 WHERE slug = $1', [
-      slug,
-      cache_ttl_seconds,
-    ]);
-  }
-  log('read phase (c): service, cache on (TTLs restored)');
-  const cached = await startServer('service', SERVICE_MAIN, serviceEnv, HEALTH);
-  const c = await loadWithMemory(cached, '(c) service, cache on', mix, options);
-  const probe = (await (await fetch(cached.url + mix[0])).json()) as {
-    data?: { cache_hit?: boolean };
-  };
-  await cached.stop();
-  const variants: ObservabilityVariant[] = [];
-  for (const variant of OBSERVABILITY_VARIANTS) {
-    log(`read phase (c), ${variant.label}`);
-    const server = await startServer(
-      'service',
-      SERVICE_MAIN,
-      { ...serviceEnv, ...variant.env },
-      HEALTH,
-    );
-    const { result } = await loadWithMemory(server, `(c) ${variant.label}`, mix, options);
-    await server.stop();
-    variants.push({
-      variant: variant.label,
-      env: variant.env,
-      result,
-      ratio_rps: null,
-      ratio_cpu: null,
-    });
-  }
-  log('read phase (d): baseline, precomputed bodies');
-  const precomputed = await startServer(
-    'baseline',
-    BASELINE_MAIN,
-    baselineEnv('precomputed'),
-    HEALTH,
+  const { reads, memory: phases } = await readPhases(
+    {
+      service,
+      serviceEnv,
+      rateLimitVariables: RATE_LIMIT_VARIABLES,
+      baselineEnv,
+      databaseUrl: db.url,
+      setCacheTtls,
+      mix: readMix(data.lastDay),
+    },
+    options,
+    log,
   );
-  const d = await loadWithMemory(precomputed, '(d) baseline, precomputed', mix, options);
-  await precomputed.stop();
 
   log('freshness phase: 1,000 late events, the scheduled refresh vs direct SQL');
   const refreshing = await startServer(
@@ -323,33 +253,7 @@ async function bench(options: BenchOptions, db: BenchDatabase): Promise<BenchRes
   const ingest = await ingestPhase(db.url, { url: ingester.url, ingestKey }, options.events, log);
   await ingester.stop();
 
-  const reads: ReadsResult = {
-    mix,
-    connections: options.connections,
-    duration_s: options.duration,
-    warmup_s: options.warmup,
-    pool_size: options.pool,
-    identical: differences.length === 0,
-    differences,
-    cache_hit_seen: probe.data?.cache_hit === true,
-    service_no_cache: a.result,
-    baseline: b.result,
-    service_cache: c.result,
-    baseline_precomputed: d.result,
-    cache_variants: variants.map((v) => ({
-      ...v,
-      ratio_rps: ratio(v.result.rps, d.result.rps),
-      ratio_cpu: ratio(d.result.cpu_us_per_request, v.result.cpu_us_per_request),
-    })),
-    ratios: {
-      no_cache_rps: ratio(a.result.rps, b.result.rps),
-      no_cache_p99: ratio(a.result.p99_ms, b.result.p99_ms),
-      cache_rps: ratio(c.result.rps, d.result.rps),
-      cache_p99: ratio(c.result.p99_ms, d.result.p99_ms),
-      no_cache_cpu: ratio(b.result.cpu_us_per_request, a.result.cpu_us_per_request),
-      cache_cpu: ratio(d.result.cpu_us_per_request, c.result.cpu_us_per_request),
-    },
-  };
+  const { a, b, c } = phases;
   const peaks = [a.peak, c.peak].filter((value): value is number => value != null);
   const memory: MemoryResult = {
     service_rss_peak_mb: peaks.length > 0 ? Math.max(...peaks) : null,

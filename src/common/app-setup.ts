@@ -11,7 +11,7 @@ import { corsOptions } from '../http/cors.js';
 import { EarlyAnswers } from '../http/early-answers.js';
 import { installEdgeHooks, JSON_CONTENT_TYPE } from '../http/edge.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../http/request-id.js';
-import { RouteMethods } from '../http/route-methods.js';
+import { MAX_PARAM_LENGTH, RouteMethods } from '../http/route-methods.js';
 import { securityHeadersFor } from '../http/security-headers.js';
 import { METRICS_PATH } from '../metrics/metrics.controller.js';
 import { Metrics } from '../metrics/metrics.service.js';
@@ -83,6 +83,7 @@ export function createHttpAdapter(config: OperationsConfig, logger: Logger): Tal
     // Fastify also takes a hop count, which Nest's option type leaves out.
     trustProxy: config.trustProxy as boolean | string,
     requestTimeout: config.requestTimeoutMs,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     genReqId: (request: IncomingMessage) => requestIdFrom(request.headers),
     // An HTTP/1.1 request without Host gets its 400 from the edge, in the envelope.
     http: { requireHostHeader: false },

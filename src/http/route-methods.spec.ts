@@ -1,4 +1,4 @@
-import { RouteMethods } from './route-methods.js';
+import { MAX_PARAM_LENGTH, RouteMethods } from './route-methods.js';
 
 describe(RouteMethods.name, () => {
   const routes = new RouteMethods();
@@ -19,6 +19,9 @@ describe(RouteMethods.name, () => {
     ['/docs/swagger-ui.css', ['GET', 'HEAD']],
     ['/docs/', ['GET', 'HEAD']],
     ['/a.b+c', ['GET']],
+    [`/api/v1/reports/${'x'.repeat(MAX_PARAM_LENGTH)}/run`, ['GET']],
+    // Measured as the router measures it: each escape is one character.
+    [`/api/v1/reports/${'%40'.repeat(MAX_PARAM_LENGTH)}/run`, ['GET']],
   ])('%s answers %j', (path, methods) => {
     expect(routes.allowedFor(path)).toEqual(methods);
   });
@@ -32,6 +35,9 @@ describe(RouteMethods.name, () => {
     '/aXb+c',
     '/a.bbc',
     '/nope',
+    // The router answers a longer parameter 404, so no method is offered for it.
+    `/api/v1/reports/${'x'.repeat(MAX_PARAM_LENGTH + 1)}/run`,
+    `/api/v1/reports/${'%40'.repeat(MAX_PARAM_LENGTH + 1)}/run`,
   ])('%s answers nothing (catch-all routes left out)', (path) => {
     expect(routes.allowedFor(path)).toEqual([]);
   });

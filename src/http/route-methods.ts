@@ -1,21 +1,37 @@
+/**
+ * The longest path segment a route parameter (`:slug`, `:id`) takes, counted as the router
+ * counts it (fully percent-decoded); the router answers a longer one 404. Fastify's router is
+ * given this value.
+ */
+export const MAX_PARAM_LENGTH = 100;
+
 /** Characters with a meaning in a regular expression. */
 const REGEXP_SPECIAL = /[.*+?^${}()|[\]\\]/g;
 
 /**
- * A regular expression for the paths a Fastify route URL matches: `:name` is one path segment,
- * `*` the rest of the path. (Parameters with their own regular expression, `:id(\d+)`, are not
- * understood; no route of the service has one.)
+ * A regular expression for the paths a Fastify route URL matches: `:name` is one path segment
+ * (captured, so its length can be checked), `*` the rest of the path. (Parameters with their
+ * own regular expression, `:id(\d+)`, are not understood; no route of the service has one.)
  */
 function routePattern(url: string): RegExp {
   const source = url
     .split(/(:[A-Za-z0-9_]+|\*)/)
     .map((part) => {
       if (part === '*') return '.*';
-      if (part.startsWith(':')) return '[^/]+';
+      if (part.startsWith(':')) return '([^/]+)';
       return part.replace(REGEXP_SPECIAL, '\\$&');
     })
     .join('');
   return new RegExp(`^${source}$`);
+}
+
+/** A parameter's length as the router measures it: after decoding every percent escape. */
+function paramLength(segment: string): number {
+  try {
+    return decodeURIComponent(segment).length;
+  } catch {
+    return segment.length;
+  }
 }
 
 /**
@@ -32,11 +48,16 @@ export class RouteMethods {
     this.routes.push({ pattern: routePattern(url), methods: [methods].flat() });
   }
 
-  /** The methods some route answers for `path` (without query string), sorted; [] for none. */
+  /**
+   * The methods some route answers for `path` (without query string; percent-encoded
+   * unreserved characters decoded, as `decodeURI` does), sorted; [] for none.
+   */
   allowedFor(path: string): string[] {
     const allowed = new Set<string>();
     for (const { pattern, methods } of this.routes) {
-      if (!pattern.test(path)) continue;
+      const match = pattern.exec(path);
+      if (match === null) continue;
+      if (match.slice(1).some((param) => paramLength(param) > MAX_PARAM_LENGTH)) continue;
       for (const method of methods) allowed.add(method);
     }
     return [...allowed].sort();

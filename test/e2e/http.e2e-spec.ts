@@ -1,3 +1,4 @@
+import { MAX_PARAM_LENGTH } from '../../src/http/route-methods.js';
 import { REPORT_SLUGS } from '../../src/snapshots/report-catalog.js';
 import { useTestApp } from '../support/context.js';
 
@@ -22,6 +23,8 @@ describe('HTTP basics: envelope, errors, OpenAPI', () => {
     ['get', '/api/v1/reports/volume-by-period/run/extra'],
     // A route of this method that finds nothing (Swagger UI's files): 404, not 405.
     ['get', '/docs/no-such-file.js'],
+    // A parameter longer than the router takes: no method answers it, so 404, not 405.
+    ['put', `/api/v1/reports/${'x'.repeat(MAX_PARAM_LENGTH + 1)}/run`],
   ] as const)('%s %s is a 404 not_found envelope', async (method, path) => {
     const res = await ctx.http[method](path).expect(404);
     expect(res.body).toEqual(errorBody('not_found'));
@@ -39,6 +42,8 @@ describe('HTTP basics: envelope, errors, OpenAPI', () => {
     ['post', '/metrics', 'GET, HEAD'],
     // Matched as the router matches: percent-encoded letters decoded.
     ['delete', '/api/v1/%72eports', 'GET, HEAD'],
+    // A parameter's length counted as the router counts it: 40 characters, not 120.
+    ['put', `/api/v1/reports/${'%40'.repeat(40)}/run`, 'GET, HEAD'],
   ] as const)(
     '%s %s is a 405 method_not_allowed envelope with Allow: %s',
     async (method, path, allow) => {
@@ -55,6 +60,20 @@ describe('HTTP basics: envelope, errors, OpenAPI', () => {
       });
     },
   );
+
+  it('answers a path segment longer than the router takes 404, for the route’s own method too', async () => {
+    const path = `/api/v1/reports/${'x'.repeat(MAX_PARAM_LENGTH + 1)}/run?window=day`;
+    const res = await ctx.http.get(path).set('x-request-id', 'long-segment-1').expect(404);
+    expect(res.body).toEqual({
+      error: {
+        code: 'not_found',
+        message: 'not found: a path segment is too long',
+        details: [],
+        request_id: 'long-segment-1',
+      },
+    });
+    expect(res.headers.allow).toBeUndefined();
+  });
 
   it('serves Swagger UI at /docs', async () => {
     const res = await ctx.http.get('/docs').redirects(1).expect(200);

@@ -56,12 +56,18 @@ export interface ReadPhasesResult {
 
 /**
  * How the measured seconds are sliced (see measureInterleaved). A cache miss takes hundreds of
- * milliseconds at the default size, so (a) and (b) take two turns each (A B B A), long enough
- * that the requests cut off at the end of a slice hardly count. A cache hit takes microseconds,
+ * milliseconds at the default size, so (a) and (b) take two turns each (A B B A), each slice
+ * after the last one's queries have ended (queriesEnded). A cache hit takes microseconds,
  * while the machine's speed moves by ±15 % from one second to the next: hits are measured in
  * slices of about HIT_SLICE_S seconds, an even number of them (10 s: 20 slices per phase).
  */
 const MISS_ROUNDS = 2;
+const HIT_SLICE_S = 0.5;
+
+function hitRounds(duration: number): number {
+  return 2 * Math.max(1, Math.round(duration / (2 * HIT_SLICE_S)));
+}
+
 /**
  * The cache TTL of every report while the cache-hit phases take turns: their servers live for
  * about a minute, longer than the configured TTLs (45–120 s), and a hit phase must see no miss.
@@ -88,11 +94,6 @@ async function queriesEnded(databaseUrl: string): Promise<void> {
       await sleep(20);
     }
   });
-}
-const HIT_SLICE_S = 0.5;
-
-function hitRounds(duration: number): number {
-  return 2 * Math.max(1, Math.round(duration / (2 * HIT_SLICE_S)));
 }
 
 /**

@@ -17,7 +17,7 @@ import { ratio } from './stats.js';
 
 /** The compiled importer, next to this compiled file (dist/bench). */
 const IMPORT_MAIN = fileURLToPath(new URL('../src/cli/import.js', import.meta.url));
-/** The Node flags `npm run import` runs the importer with (its heap bound), from package.json. */
+/** The Node flags `npm run import` runs the importer with (its heap bounds), from package.json. */
 const IMPORT_FLAGS =
   /node((?: --[^ ]+)*) dist\/src\/cli\/import\.js/
     .exec(packageJson.scripts.import)?.[1]

@@ -120,10 +120,12 @@ export function integerProblem(
   max: number,
 ): string | undefined {
   if (value === undefined || value === null) return `${field} is required`;
-  if (typeof value !== 'number' || !Number.isInteger(value)) {
-    return `${field} must be an integer`;
-  }
-  if (value < min || value > max) return `${field} must be between ${min} and ${max}`;
+  const range = `${field} must be between ${min} and ${max}`;
+  if (typeof value !== 'number') return `${field} must be an integer`;
+  // NaN: an integer in JSON too large for a double to hold exactly (see json-numbers.ts).
+  if (Number.isNaN(value)) return range;
+  if (!Number.isInteger(value)) return `${field} must be an integer`;
+  if (value < min || value > max) return range;
   return undefined;
 }
 

@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
 import secureJson from 'secure-json-parse';
+import { jsonNumberReviver } from './json-numbers.js';
 import { ApiError } from './api-error.js';
 import { jsonPath } from './input-rules.js';
 
@@ -149,8 +150,9 @@ export function parseJsonBody(headers: BodyHeaders, body: Buffer): unknown {
   const text = body.toString('utf8');
   if (nestsDeeperThan(text, MAX_JSON_DEPTH)) throw invalid(BODY_MESSAGES.tooDeep);
   try {
-    // JSON.parse, then (only when the text may hold one) a search for the prototype keys.
-    return secureJson.parse(text, undefined, PROTOTYPE_KEYS);
+    // JSON.parse (numbers read by the one rule, see json-numbers.ts), then (only when the text
+    // may hold one) a search for the prototype keys.
+    return secureJson.parse(text, jsonNumberReviver(text), PROTOTYPE_KEYS);
   } catch {
     const parsed = plainParse(text);
     if (!parsed) throw invalid(BODY_MESSAGES.invalidJson);

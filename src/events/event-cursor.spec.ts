@@ -10,6 +10,8 @@ describe('event cursor', () => {
       occurredAt: '2024-02-29T23:59:59.999999Z',
       id: 1,
     });
+    const largest = { occurredAt: '2026-11-28T09:30:00.123456Z', id: Number.MAX_SAFE_INTEGER };
+    expect(decodeCursor(encodeCursor(largest))).toEqual(largest);
   });
 
   it.each([
@@ -24,6 +26,8 @@ describe('event cursor', () => {
     '2026-11-28T09:30:00Z|5',
     '2026-11-28T09:30:00.000000+01:00|5',
     '2026-11-28T09:30:00.000000Z|0',
+    '2026-11-28T09:30:00.000000Z|9007199254740992',
+    '2026-11-28T09:30:00.000000Z|9999999999999999',
     '2026-11-28T09:30:00.000000Z|5|6',
     'x|y',
   ])('refuses a cursor naming %p', (text) => {

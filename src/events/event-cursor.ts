@@ -12,7 +12,8 @@ export function encodeCursor(last: EventCursor): string {
 /**
  * The position a cursor names, or undefined when it is not one this service made. Its time is
  * read by the one timestamp parser, so a cursor naming no real time (2026-02-30, 24:00, year 0000)
- * is refused here instead of by PostgreSQL.
+ * is refused here instead of by PostgreSQL, and so is an id that a JavaScript number cannot hold
+ * exactly (above 2^53 − 1), which would otherwise name a position next to the one it says.
  */
 export function decodeCursor(cursor: string): EventCursor | undefined {
   if (!/^[A-Za-z0-9_-]{1,100}$/.test(cursor)) return undefined;
@@ -20,7 +21,8 @@ export function decodeCursor(cursor: string): EventCursor | undefined {
   if (
     extra !== undefined ||
     !OCCURRED_AT.test(occurredAt ?? '') ||
-    !/^[1-9]\d{0,15}$/.test(id ?? '')
+    !/^[1-9]\d{0,15}$/.test(id ?? '') ||
+    !Number.isSafeInteger(Number(id))
   ) {
     return undefined;
   }

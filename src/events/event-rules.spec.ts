@@ -1,3 +1,4 @@
+import { parseJson } from '../common/json-numbers.js';
 import { checkEvent } from './event-rules.js';
 
 const NOW = Date.parse('2026-11-28T12:00:00Z');
@@ -18,7 +19,7 @@ const check = (raw: unknown, prefix = 'events[0]') =>
 
 /** The problems of an event whose payload is `json`, parsed as the body parser parses it. */
 const payloadProblems = (json: string, prefix = 'events[0]') => {
-  const result = check(event({ payload: JSON.parse(json) }), prefix);
+  const result = check(event({ payload: parseJson(json) }), prefix);
   return 'problems' in result ? result.problems : [];
 };
 
@@ -27,6 +28,17 @@ describe('event rules', () => {
     const json = '{"n":9007199254740991,"m":-9007199254740991,"f":0.1,"e":1.5e-300,"s":"1e400"}';
     const result = check(event({ payload: JSON.parse(json) }));
     expect(result).toEqual({ event: expect.objectContaining({ payload: json }) });
+  });
+
+  it('keeps large doubles written with a fraction or an exponent (the same value, as JSON writes it)', () => {
+    const json = '{"a":6.02214076e23,"b":1.5e300,"c":1.5e308,"d":-2.5E20,"e":123.0}';
+    const result = check(event({ payload: parseJson(json) }));
+    expect(result).toEqual({
+      event: expect.objectContaining({
+        payload:
+          '{"a":6.02214076e+23,"b":1.5e+300,"c":1.5e+308,"d":-250000000000000000000,"e":123}',
+      }),
+    });
   });
 
   it.each([
@@ -39,7 +51,9 @@ describe('event rules', () => {
       /between -9007199254740991 and 9007199254740991/,
     ],
     ['{"n":-9007199254740992}', 'events[0].payload.n', /send larger ones as strings/],
-    ['{"n":1.5e300}', 'events[0].payload.n', /send larger ones as strings/],
+    // 16 digits or more, however written as an integer.
+    ['{"n":10000000000000000}', 'events[0].payload.n', /send larger ones as strings/],
+    ['{"n":[0,123456789012345678901234567890]}', 'events[0].payload.n[1]', /send larger/],
     ['{"a":{"b":[1,2,{"c":1e400}]}}', 'events[0].payload.a.b[2].c', /is too large/],
     ['{"a b":[1e400]}', 'events[0].payload["a b"][0]', /is too large/],
     // The first in document order is named.

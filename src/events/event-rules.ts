@@ -82,14 +82,16 @@ function canonicalJson(value: unknown): string {
 
 /**
  * Why a number read from JSON cannot be stored as sent, or undefined. JSON.parse reads `1e400`
- * as Infinity (JSON.stringify then writes null) and rounds an integer beyond 2^53 − 1
- * (12345678901234567890 becomes 12345678901234567000), so both would be stored silently wrong.
+ * as Infinity (JSON.stringify then writes null), and an integer beyond 2^53 − 1
+ * (12345678901234567890, which a double rounds to 12345678901234567000) is read as NaN by
+ * parseJson: both would be stored silently wrong. A large double written with a fraction or an
+ * exponent (`6.02214076e23`) is stored as sent.
  */
 function numberFault(value: number): string | undefined {
-  if (!Number.isFinite(value)) {
+  if (value === Infinity || value === -Infinity) {
     return 'is too large for a JSON number (it must fit a double); send it as a string';
   }
-  if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
+  if (Number.isNaN(value)) {
     const most = Number.MAX_SAFE_INTEGER;
     return `must be an integer between -${most} and ${most} to be stored exactly; send larger ones as strings`;
   }

@@ -4,6 +4,7 @@ import { Actor } from '../common/actor.js';
 import { IngestAuth, ManagementAuth } from '../common/api-key.guard.js';
 import type { Enveloped } from '../common/envelope.js';
 import { ApiEnvelope } from '../common/openapi.js';
+import { NoParameters } from '../common/validation.js';
 import { EventDto, IngestBatchDto, IngestResultDto } from './dto/event.dto.js';
 import { ListEventsQuery } from './dto/list-events.query.js';
 import {
@@ -48,7 +49,11 @@ export class EventsController {
     examples: INGESTED_EXAMPLES,
   })
   @ApiIngestErrors()
-  ingest(@Body() body: unknown, @Actor(INGEST_ACTOR) actor: string): Promise<IngestResult> {
+  ingest(
+    @Body() body: unknown,
+    @Query() _query: NoParameters,
+    @Actor(INGEST_ACTOR) actor: string,
+  ): Promise<IngestResult> {
     return this.ingestion.ingest(body, actor);
   }
 

@@ -46,7 +46,11 @@ export class SourcesController {
   @ApiBody({ type: CreateSourceDto, examples: CREATE_SOURCE_EXAMPLES })
   @ApiEnvelope(SourceDto, { status: 201, description: 'created' })
   @ApiCreateSourceErrors()
-  create(@Body() body: CreateSourceDto, @Actor(DEFAULT_ACTOR) actor: string): Promise<SourceRow> {
+  create(
+    @Body() body: CreateSourceDto,
+    @Query() _query: NoParameters,
+    @Actor(DEFAULT_ACTOR) actor: string,
+  ): Promise<SourceRow> {
     return this.sources.create(body, actor);
   }
 
@@ -70,6 +74,7 @@ export class SourcesController {
   update(
     @Param('slug') slug: string,
     @Body() body: UpdateSourceDto,
+    @Query() _query: NoParameters,
     @Actor(DEFAULT_ACTOR) actor: string,
   ): Promise<SourceRow> {
     return this.sources.update(slug, body, actor);

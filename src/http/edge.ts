@@ -31,6 +31,7 @@ export function ingestBodyLimit(config: OperationsConfig, ingestMaxBatch: number
 }
 
 const HEADER_NAMES: Record<string, string> = {
+  host: 'Host',
   'x-actor': 'X-Actor',
   'x-request-id': 'X-Request-Id',
   'x-management-key': 'X-Management-Key',

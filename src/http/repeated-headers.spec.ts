@@ -7,6 +7,7 @@ describe(repeatedHeader.name, () => {
     [['x-management-key', 'a', 'Host', 'h', 'X-Management-Key', 'a'], 'x-management-key'],
     [['X-Ingest-Key', 'a', 'X-Ingest-Key', 'b'], 'x-ingest-key'],
     [['X-Request-Id', 'a', 'x-request-id', 'a'], 'x-request-id'],
+    [['Host', 'a', 'host', 'b'], 'host'],
   ])('finds the repeated identity header in %j', (raw, name) => {
     expect(repeatedHeader(raw)).toBe(name);
   });

@@ -1,9 +1,11 @@
 /**
- * Headers that identify or authenticate the caller. Node joins a repeated header into one
- * value ("alice, mallory") or keeps only the first (`Authorization`), so a request that sends
- * one of these twice is ambiguous: it is refused before anything reads it.
+ * Headers that identify or authenticate the caller, and `Host`. Node joins a repeated header
+ * into one value ("alice, mallory") or keeps only the first (`Authorization`, `Host`), so a
+ * request that sends one of these twice is ambiguous: it is refused before anything reads it
+ * (for `Host`, HTTP/1.1 requires that 400).
  */
 export const SINGLE_VALUE_HEADERS = [
+  'host',
   'x-actor',
   'x-request-id',
   'x-management-key',

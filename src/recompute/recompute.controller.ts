@@ -49,6 +49,7 @@ export class RecomputeController {
   @ApiTriggerErrors()
   async create(
     @Body() body: CreateRecomputationDto,
+    @Query() _query: NoParameters,
     @Headers('x-actor') actorHeader?: string | string[],
   ): Promise<RecomputeRunDto> {
     const resolved = resolveActor(body.requested_by, actorHeader);

@@ -162,6 +162,22 @@ describe('POST /api/v1/events', () => {
       ]);
     });
 
+    it('takes large payload numbers written with a fraction or an exponent, as sent', async () => {
+      const event = newEvent(5200);
+      delete event.payload;
+      const payload = '{"avogadro":6.02214076e23,"big":1e300,"negative":-2.5E20,"whole":123.0}';
+      const body = `{"events":[${JSON.stringify(event).slice(0, -1)},"payload":${payload}}]}`;
+      await ingest(body, { ...INGEST_AUTH, 'Content-Type': 'application/json' }).expect(200);
+      const { rows } = await ctx.db.sql.query(
+        `SELECT (payload->>'avogadro')::numeric = 6.02214076e23 AS avogadro,
+                (payload->>'big')::numeric = 1e300 AS big,
+                (payload->>'negative')::numeric = -2.5e20 AS negative,
+                payload->>'whole' AS whole
+           FROM analytics_events WHERE external_ref = 't-5200'`,
+      );
+      expect(rows).toEqual([{ avogadro: true, big: true, negative: true, whole: '123' }]);
+    });
+
     it('takes a full batch of INGEST_MAX_BATCH events, each with a large payload', async () => {
       const payload = { blob: 'x'.repeat(15 * 1024) };
       const events = newEvents(1000, 10_000, { payload });
@@ -368,7 +384,7 @@ describe('POST /api/v1/events', () => {
         /between -9007199254740991 and 9007199254740991/,
       ],
       ['{"n":-12345678901234567890}', 'events[1].payload.n', /send larger ones as strings/],
-      ['{"n":1e300}', 'events[1].payload.n', /send larger ones as strings/],
+      ['{"n":123456789012345678901234}', 'events[1].payload.n', /send larger ones as strings/],
       ['{"a":{"b":[0,{"c":1e999}]}}', 'events[1].payload.a.b[1].c', /too large/],
     ])('a payload of %s, naming the number', async (payload, parameter, message) => {
       const res = await ingest(withPayloadText(payload), {

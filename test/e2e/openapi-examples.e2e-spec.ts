@@ -105,17 +105,61 @@ describe('Swagger UI "Try it out" → "Execute" with what the document pre-fills
     expect(problems).toEqual([]);
   });
 
+  /** The request "Execute" sends, to `url` (by default the pre-filled one). */
+  async function execute(method: string, path: string, url?: string) {
+    const op = operation(method, path);
+    let request = ctx.http[method as 'get'](url ?? (await requestUrl(path, op)));
+    if (op.security?.length) request = request.set('X-Management-Key', MANAGEMENT_KEY);
+    const body = op.requestBody?.content['application/json'];
+    // Swagger UI sends the first example, or `{}` for an object schema without examples.
+    if (body) request = request.send((Object.values(body.examples ?? {})[0]?.value ?? {}) as Json);
+    return request;
+  }
+
+  /** Rows of every table a request can write to (each write is audited, too). */
+  const stored = async () =>
+    (
+      await ctx.db.sql.query(
+        `SELECT (SELECT count(*)::int FROM audit_entries) AS audit,
+                (SELECT count(*)::int FROM recompute_runs) AS runs,
+                (SELECT count(*)::int FROM analytics_events) AS events,
+                (SELECT string_agg(concat_ws('|', slug, provider_name, description, is_active), ','
+                          ORDER BY slug) FROM event_sources) AS sources`,
+      )
+    ).rows[0];
+
+  // /metrics is read by Prometheus, whose scrape configurations may add parameters of their own
+  // (`params`); like other exporters, it ignores them.
+  it.each(ROUTES.filter(([, path]) => path !== '/metrics'))(
+    '%s %s refuses a parameter it does not document (400 naming it), and writes nothing',
+    async (method, path) => {
+      const op = operation(method, path);
+      const url = await requestUrl(path, op);
+      const before = await stored();
+      const res = await execute(method, path, `${url}${url.includes('?') ? '&' : '?'}zz_probe=1`);
+      const message = 'zz_probe is not a known query parameter';
+      expect({ status: res.status, error: res.body.error }).toEqual({
+        status: 400,
+        error: {
+          code: 'invalid_request',
+          message: expect.stringMatching(`^${message} \\(allowed: `),
+          details: [{ parameter: 'zz_probe', message: res.body.error.message }],
+          request_id: expect.any(String),
+        },
+      });
+      // The parameters the message lists are the documented ones.
+      const documented = (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name);
+      const listed = /\(allowed: (.*)\)$/.exec(res.body.error.message)![1];
+      expect(listed === 'none' ? [] : listed.split(', ').sort()).toEqual(documented.sort());
+      expect(await stored()).toEqual(before);
+    },
+  );
+
   it.each(ROUTES)(
     '%s %s answers its documented success, with the documented schema and example shape',
     async (method, path) => {
       const op = operation(method, path);
-      let request = ctx.http[method as 'get'](await requestUrl(path, op));
-      if (op.security?.length) request = request.set('X-Management-Key', MANAGEMENT_KEY);
-      const body = op.requestBody?.content['application/json'];
-      // Swagger UI sends the first example, or `{}` for an object schema without examples.
-      if (body)
-        request = request.send((Object.values(body.examples ?? {})[0]?.value ?? {}) as Json);
-      const res = await request;
+      const res = await execute(method, path);
 
       const status = successStatus(op);
       expect({ status: res.status, body: res.body }).toMatchObject({ status });

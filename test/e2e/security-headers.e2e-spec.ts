@@ -72,6 +72,13 @@ describe('security headers', () => {
   it.each([
     ['without Host', 'GET /api/v1/reports HTTP/1.1', false, 400, 'must send a Host header'],
     [
+      'with two Hosts',
+      'GET /api/v1/reports HTTP/1.1\r\nHost: a.example\r\nHost: b.example',
+      false,
+      400,
+      'the Host header must be sent once, not repeated',
+    ],
+    [
       'with an Expect it cannot meet',
       'GET /api/v1/reports HTTP/1.1\r\nExpect: x',
       true,

@@ -2,6 +2,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { parse as parseCsv } from 'csv-parse';
 import { parseInteger } from '../../common/input-rules.js';
+import { parseJson } from '../../common/json-numbers.js';
 import { EVENT_FIELDS } from '../event-rules.js';
 
 /** One record of the input: its line number, its text, and its value or why it has none. */
@@ -67,7 +68,7 @@ async function* ndjsonRecords(input: Readable): AsyncGenerator<InputRecord> {
   input.on('error', (error) => lines.destroy(error));
   for await (const { line, text } of lines as AsyncIterable<{ line: number; text: string }>) {
     try {
-      yield { line, text, value: JSON.parse(text) };
+      yield { line, text, value: parseJson(text) };
     } catch {
       yield { line, text, error: 'the line is not valid JSON' };
     }
@@ -84,7 +85,7 @@ function cellValue(column: string, cell: string): { value?: unknown; error?: str
   if (column !== 'payload') return { value: cell };
   if (cell.trim() === '') return { value: undefined };
   try {
-    return { value: JSON.parse(cell) };
+    return { value: parseJson(cell) };
   } catch {
     return { error: 'payload is not valid JSON' };
   }

@@ -5,10 +5,20 @@ import { requestPath } from '../http/security-headers.js';
 import type { RouteMethods } from '../http/route-methods.js';
 import { ApiError, type ErrorCode } from './api-error.js';
 import { isDatabaseTimeout, isDatabaseUnavailable } from './database-errors.js';
+import { shownName } from './input-rules.js';
 import { bodyErrorMessage } from './request-body.js';
+
+/**
+ * The challenge of every 401 (HTTP requires one): every key, and the metrics token, is accepted
+ * as a bearer token (`Authorization: Bearer …`), besides the key headers.
+ */
+export const AUTHENTICATE_CHALLENGE = 'Bearer realm="tally"';
 
 /** The most `error.details` entries a response carries; the message says how many more there were. */
 export const MAX_ERROR_DETAILS = 20;
+
+/** The longest request target (method and URL) a 404 or 405 message repeats. */
+const MAX_SHOWN_TARGET = 200;
 
 /** The 503 of any route whose database cannot be reached. */
 export const DATABASE_UNAVAILABLE_MESSAGE = 'the database is unavailable; try again later';
@@ -35,13 +45,21 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
   503: 'service_unavailable',
 };
 
-/** Errors raised by the HTTP layer itself (Fastify's body reading and limits). */
+/**
+ * Errors raised by the HTTP layer itself (Fastify's body reading and limits, and the static
+ * files of `/docs/`, whose refusals of a path (403 for `..` or a dot file, 404) answer as any
+ * path that leads nowhere).
+ */
 function fromHttpLayer(
   error: { statusCode?: unknown; code?: unknown; message?: unknown },
   request: FastifyRequest,
-) {
+  routes: RouteMethods,
+): Described | undefined {
   const status = typeof error.statusCode === 'number' ? error.statusCode : undefined;
   if (status === undefined || status < 400 || status >= 500) return undefined;
+  if (status === 403 || status === 404) {
+    return noRoute(`${request.method} ${request.url}`, request, routes);
+  }
   const message =
     bodyErrorMessage(String(error.code ?? ''), request) ??
     String(error.message ?? 'invalid request');
@@ -82,11 +100,13 @@ function routedPath(url: string): string {
 }
 
 /**
- * Nest's answer to a request no route matched (`what` is its method and URL): 405 with the
- * methods of the path when routes exist for it with other methods only, else 404. (A route of
- * the request's own method also ends here when it finds nothing: a missing file under `/docs/`.)
+ * Nest's answer to a request no route matched (`what` is its method and URL, cut at
+ * MAX_SHOWN_TARGET characters): 405 with the methods of the path when routes exist for it with
+ * other methods only, else 404. (A route of the request's own method also ends here when it
+ * finds nothing: a missing file under `/docs/`.)
  */
-function noRoute(what: string, request: FastifyRequest, routes: RouteMethods): Described {
+function noRoute(target: string, request: FastifyRequest, routes: RouteMethods): Described {
+  const what = shownName(target, MAX_SHOWN_TARGET);
   const allowed = routes.allowedFor(routedPath(request.url));
   if (allowed.length === 0 || allowed.includes(request.method)) {
     return {
@@ -112,7 +132,9 @@ function describe(
   }
   // Nest wraps Fastify's own 4xx errors (a body too large…) in an HttpException: use the cause.
   const cause = exception instanceof HttpException ? exception.cause : undefined;
-  if (cause && typeof cause === 'object' && 'code' in cause) return fromHttpLayer(cause, request);
+  if (cause && typeof cause === 'object' && 'code' in cause) {
+    return fromHttpLayer(cause, request, routes);
+  }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     if (status >= 500 && status !== 503) return undefined;
@@ -121,12 +143,19 @@ function describe(
       typeof response === 'object' ? (response as { message?: unknown }).message : response;
     const message = Array.isArray(raw) ? raw.join('; ') : String(raw ?? exception.message);
     const code = CODE_BY_STATUS[status] ?? 'invalid_request';
-    if (code === 'not_found' && message.startsWith('Cannot ')) {
-      return noRoute(message.slice('Cannot '.length), request, routes);
+    // Nest's "Cannot GET /x", or a 404 of a route that is not the service's own (Swagger UI's
+    // /docs/LICENSE): the service's routes answer a 404 with an ApiError.
+    if (code === 'not_found') {
+      const target = message.startsWith('Cannot ')
+        ? message.slice('Cannot '.length)
+        : `${request.method} ${request.url}`;
+      return noRoute(target, request, routes);
     }
     return { status, body: { code, message, details: [] } };
   }
-  if (exception && typeof exception === 'object') return fromHttpLayer(exception, request);
+  if (exception && typeof exception === 'object') {
+    return fromHttpLayer(exception, request, routes);
+  }
   return undefined;
 }
 
@@ -163,6 +192,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       };
     }
     if (described.allow !== undefined) void reply.header('allow', described.allow);
+    if (described.status === 401) void reply.header('www-authenticate', AUTHENTICATE_CHALLENGE);
     void reply
       .status(described.status)
       .send({ error: { ...bounded(described.body), request_id: request.id } });

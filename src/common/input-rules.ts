@@ -16,9 +16,9 @@ export interface Problem {
 /** Names longer than this are cut short in messages, so a huge key is not echoed back whole. */
 const MAX_SHOWN_NAME = 64;
 
-/** `name` as messages show it: at most MAX_SHOWN_NAME characters, then `…`. */
-export function shownName(name: string): string {
-  return name.length > MAX_SHOWN_NAME ? `${name.slice(0, MAX_SHOWN_NAME)}…` : name;
+/** `name` as messages show it: at most `max` (MAX_SHOWN_NAME) characters, then `…`. */
+export function shownName(name: string, max = MAX_SHOWN_NAME): string {
+  return name.length > max ? `${name.slice(0, max)}…` : name;
 }
 
 /** A key that a path spells as `.name`; any other is spelled `["a b"]`. */

@@ -23,6 +23,11 @@ describe('HTTP basics: envelope, errors, OpenAPI', () => {
     ['get', '/api/v1/reports/volume-by-period/run/extra'],
     // A route of this method that finds nothing (Swagger UI's files): 404, not 405.
     ['get', '/docs/no-such-file.js'],
+    // Paths the static files refuse (dot segments, encoded too): as any path that leads nowhere.
+    ['get', '/docs/%2e%2e'],
+    ['get', '/docs/./index.html'],
+    ['get', '/docs/../api/v1/health'],
+    ['get', '/docs/.hidden'],
     // A parameter longer than the router takes: no method answers it, so 404, not 405.
     ['put', `/api/v1/reports/${'x'.repeat(MAX_PARAM_LENGTH + 1)}/run`],
   ] as const)('%s %s is a 404 not_found envelope', async (method, path) => {
@@ -60,6 +65,22 @@ describe('HTTP basics: envelope, errors, OpenAPI', () => {
       });
     },
   );
+
+  it.each([
+    ['an unknown path with a 16 KB query', `/api/v1/nope?${'x'.repeat(16_000)}`],
+    ['a 6,000-character path under /docs/', `/docs/${'a/'.repeat(3000)}`],
+  ])('repeats at most 200 characters of the request in a 404 (%s)', async (_name, path) => {
+    const res = await ctx.http.get(path).expect(404);
+    const target = `GET ${path}`;
+    expect(res.body).toEqual({
+      error: {
+        code: 'not_found',
+        message: `route not found: ${target.slice(0, 200)}…`,
+        details: [],
+        request_id: expect.any(String),
+      },
+    });
+  });
 
   it('answers a path segment longer than the router takes 404, for the route’s own method too', async () => {
     const path = `/api/v1/reports/${'x'.repeat(MAX_PARAM_LENGTH + 1)}/run?window=day`;

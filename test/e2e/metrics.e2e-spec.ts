@@ -143,6 +143,7 @@ describe('GET /metrics with METRICS_TOKEN', () => {
         request_id: res.headers['x-request-id'],
       },
     });
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="tally"');
   });
 
   it('serves the metrics to the bearer of the token', async () => {

@@ -538,6 +538,8 @@ describe('recompute runs through the management API', () => {
         for (const [, headers] of rejected) {
           const res = await request(method, path, headers);
           expect({ headers, status: res.status }).toEqual({ headers, status: 401 });
+          // HTTP requires a challenge on every 401.
+          expect(res.headers['www-authenticate']).toBe('Bearer realm="tally"');
           expect(res.body).toEqual({
             error: {
               code: 'unauthorized',

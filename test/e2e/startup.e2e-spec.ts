@@ -68,6 +68,17 @@ describe('the built service with no DATABASE_URL (embedded PostgreSQL)', () => {
     const health = await getJson(`${service.url}/api/v1/health`);
     expect(health.status).toBe(200);
     expect(health.body.data.status).toBe('ok');
+    // Swagger UI's own 404 (its LICENSE file), in the envelope like any other path.
+    const license = await fetch(`${service.url}/docs/LICENSE`);
+    expect(license.status).toBe(404);
+    expect(await license.json()).toEqual({
+      error: {
+        code: 'not_found',
+        message: 'route not found: GET /docs/LICENSE',
+        details: [],
+        request_id: license.headers.get('x-request-id'),
+      },
+    });
     expect(service.output()).toContain('inserted 25000 demo events');
     expect(postgresServing(dataDir)).toHaveLength(1);
     expect(await service.stop('SIGTERM')).toBe(0);

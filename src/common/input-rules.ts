@@ -122,7 +122,7 @@ export function integerProblem(
   if (value === undefined || value === null) return `${field} is required`;
   const range = `${field} must be between ${min} and ${max}`;
   if (typeof value !== 'number') return `${field} must be an integer`;
-  // NaN: an integer in JSON too large for a double to hold exactly (see json-numbers.ts).
+  // NaN: an integer in JSON too large for a double to hold exactly (see json-text.ts).
   if (Number.isNaN(value)) return range;
   if (!Number.isInteger(value)) return `${field} must be an integer`;
   if (value < min || value > max) return range;

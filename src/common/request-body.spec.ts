@@ -1,5 +1,8 @@
 import { ApiError } from './api-error.js';
-import { BODY_MESSAGES, MAX_JSON_DEPTH, nestsDeeperThan, parseJsonBody } from './request-body.js';
+import { scanJson } from './json-text.js';
+import { BODY_MESSAGES, MAX_JSON_DEPTH, parseJsonBody } from './request-body.js';
+
+const nestsDeeperThan = (text: string, max: number) => scanJson(text, max).tooDeep;
 
 /** The ApiError `parse` throws (fails the test when it throws none). */
 function refusal(parse: () => unknown): { status: number; message: string } {

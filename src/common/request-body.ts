@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
 import secureJson from 'secure-json-parse';
-import { jsonNumberReviver } from './json-numbers.js';
+import { numberReviver, scanJson } from './json-text.js';
 import { ApiError } from './api-error.js';
 import { jsonPath } from './input-rules.js';
 
@@ -41,39 +41,6 @@ export const BODY_MESSAGES = {
 
 function invalid(message: string, status = 400): ApiError {
   return new ApiError('invalid_request', message, [], status);
-}
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-
-/** Whether the quote at `at` is escaped: preceded by an odd number of backslashes. */
-function isEscaped(text: string, at: number): boolean {
-  let backslashes = 0;
-  while (text.charCodeAt(at - 1 - backslashes) === BACKSLASH) backslashes += 1;
-  return backslashes % 2 === 1;
-}
-
-/**
- * Whether `text` nests objects and arrays deeper than `max`; reads it once, without recursion,
- * jumping over strings (where brackets do not count) with `indexOf`.
- */
-export function nestsDeeperThan(text: string, max: number): boolean {
-  let depth = 0;
-  for (let i = 0; i < text.length; i += 1) {
-    const char = text.charCodeAt(i);
-    if (char === QUOTE) {
-      let end = text.indexOf('"', i + 1);
-      while (end !== -1 && isEscaped(text, end)) end = text.indexOf('"', end + 1);
-      if (end === -1) return false; // an unterminated string: not JSON anyway
-      i = end;
-    } else if (char === 0x7b || char === 0x5b) {
-      depth += 1;
-      if (depth > max) return true;
-    } else if (char === 0x7d || char === 0x5d) {
-      depth -= 1;
-    }
-  }
-  return false;
 }
 
 /** Keys that could replace an object's prototype when it is copied: refused. */
@@ -148,11 +115,12 @@ export function parseJsonBody(headers: BodyHeaders, body: Buffer): unknown {
   if (body.length === 0) return undefined;
   if (!isUtf8(body)) throw invalid(BODY_MESSAGES.notUtf8);
   const text = body.toString('utf8');
-  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) throw invalid(BODY_MESSAGES.tooDeep);
+  const scan = scanJson(text, MAX_JSON_DEPTH);
+  if (scan.tooDeep) throw invalid(BODY_MESSAGES.tooDeep);
   try {
-    // JSON.parse (numbers read by the one rule, see json-numbers.ts), then (only when the text
+    // JSON.parse (numbers read by the one rule, see json-text.ts), then (only when the text
     // may hold one) a search for the prototype keys.
-    return secureJson.parse(text, jsonNumberReviver(text), PROTOTYPE_KEYS);
+    return secureJson.parse(text, numberReviver(scan), PROTOTYPE_KEYS);
   } catch {
     const parsed = plainParse(text);
     if (!parsed) throw invalid(BODY_MESSAGES.invalidJson);

@@ -1,4 +1,4 @@
-import { parseJson } from '../common/json-numbers.js';
+import { parseJson } from '../common/json-text.js';
 import { checkEvent } from './event-rules.js';
 
 const NOW = Date.parse('2026-11-28T12:00:00Z');
@@ -46,13 +46,13 @@ describe('event rules', () => {
     ['{"m":-1e400}', 'events[0].payload.m', /is too large/],
     ['{"n":12345678901234567890}', 'events[0].payload.n', /send larger ones as strings/],
     [
-      '{"n":9007199254740992}',
+      '{"n":9007199254740993}',
       'events[0].payload.n',
       /between -9007199254740991 and 9007199254740991/,
     ],
-    ['{"n":-9007199254740992}', 'events[0].payload.n', /send larger ones as strings/],
+    ['{"n":-9007199254740993}', 'events[0].payload.n', /send larger ones as strings/],
     // 16 digits or more, however written as an integer.
-    ['{"n":10000000000000000}', 'events[0].payload.n', /send larger ones as strings/],
+    ['{"n":10000000000000001}', 'events[0].payload.n', /send larger ones as strings/],
     ['{"n":[0,123456789012345678901234567890]}', 'events[0].payload.n[1]', /send larger/],
     ['{"a":{"b":[1,2,{"c":1e400}]}}', 'events[0].payload.a.b[2].c', /is too large/],
     ['{"a b":[1e400]}', 'events[0].payload["a b"][0]', /is too large/],
@@ -61,6 +61,21 @@ describe('event rules', () => {
   ])('refuses %s, naming %s', (json, parameter, message) => {
     expect(payloadProblems(json)).toEqual([{ parameter, message: expect.stringMatching(message) }]);
     expect(payloadProblems(json)[0].message.startsWith(`${parameter} `)).toBe(true);
+  });
+
+  it('counts numbers as PostgreSQL stores them, written out in full, against the size limit', () => {
+    const message = 'events[0].payload must be at most 16384 bytes as JSON';
+    // 53 × 1e300: 681 bytes as sent, 16,315 as stored (301 characters each, with the keys).
+    const within = Object.fromEntries(Array.from({ length: 53 }, (_, i) => [`n${i}`, 1e300]));
+    expect(check(event({ payload: within }))).toEqual({ event: expect.any(Object) });
+    const over = { ...within, n53: 1e300 };
+    expect(check(event({ payload: over }))).toEqual({
+      problems: [{ parameter: 'events[0].payload', message }],
+    });
+    const tiny = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`n${i}`, 5e-324]));
+    expect(check(event({ payload: tiny }))).toEqual({
+      problems: [{ parameter: 'events[0].payload', message }],
+    });
   });
 
   it('names the path without a prefix for the importer', () => {

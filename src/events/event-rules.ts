@@ -82,10 +82,11 @@ function canonicalJson(value: unknown): string {
 
 /**
  * Why a number read from JSON cannot be stored as sent, or undefined. JSON.parse reads `1e400`
- * as Infinity (JSON.stringify then writes null), and an integer beyond 2^53 − 1
- * (12345678901234567890, which a double rounds to 12345678901234567000) is read as NaN by
- * parseJson: both would be stored silently wrong. A large double written with a fraction or an
- * exponent (`6.02214076e23`) is stored as sent.
+ * as Infinity (JSON.stringify then writes null), and parseJson (json-text.ts) reads an integer
+ * that a double rounded (12345678901234567890 becomes 12345678901234567000) as NaN: both would
+ * be stored silently wrong. Payloads must therefore be parsed with parseJson (the body parser
+ * and the importer do); a large number written with the digits of its double (`6.02214076e23`)
+ * is stored as sent.
  */
 function numberFault(value: number): string | undefined {
   if (value === Infinity || value === -Infinity) {
@@ -99,13 +100,29 @@ function numberFault(value: number): string | undefined {
 }
 
 /**
+ * How many more characters PostgreSQL writes for `value` than JSON.stringify: jsonb keeps a
+ * number as `numeric`, written out in full (`1e+300` as a 1 and 300 zeros, `1e-7` as
+ * `0.0000001`). Zero for numbers JavaScript writes without an exponent.
+ */
+function expansion(value: number): number {
+  const written = String(Math.abs(value));
+  const at = written.indexOf('e');
+  if (at === -1) return 0;
+  const digits = written.slice(0, at).replace('.', '').length;
+  const exponent = Number(written.slice(at + 1));
+  const full = exponent > 0 ? Math.max(digits + 1, exponent + 1) : 1 - exponent + digits;
+  return full - written.length;
+}
+
+/**
  * The first thing in `payload` (named `field`) that jsonb cannot hold as sent: a string, key or
  * value, with NUL or an unpaired UTF-16 surrogate (named as the payload), or a number outside
- * what JSON carries exactly (named by its path, `events[0].payload.items[2].n`). Walks
- * iteratively in document order (no recursion on deep input) and spells a path out only for the
- * value at fault.
+ * what JSON carries exactly (named by its path, `events[0].payload.items[2].n`); else how many
+ * characters more its numbers take as stored (see `expansion`). Walks iteratively in document
+ * order (no recursion on deep input) and spells a path out only for the value at fault.
  */
-function payloadContentProblem(payload: object, field: string): Problem | undefined {
+function payloadContentProblem(payload: object, field: string): Problem | number {
+  let expanded = 0;
   const values: unknown[] = [payload];
   const parents: number[] = [-1];
   const keys: (string | number)[] = [''];
@@ -131,6 +148,7 @@ function payloadContentProblem(payload: object, field: string): Problem | undefi
         const path = pathOf(field, at, parents, keys);
         return { parameter: path, message: `${path} ${fault}` };
       }
+      expanded += expansion(value);
     } else if (Array.isArray(value)) {
       for (let i = value.length - 1; i >= 0; i -= 1) add(value[i], at, i);
     } else if (value !== null && typeof value === 'object') {
@@ -141,7 +159,7 @@ function payloadContentProblem(payload: object, field: string): Problem | undefi
       }
     }
   }
-  return undefined;
+  return expanded;
 }
 
 /** The path of the value at `at`, from `field` through the keys of its parents. */
@@ -162,12 +180,16 @@ function payloadProblem(field: string, value: unknown): { problem?: Problem; jso
   } catch {
     return { problem: { parameter: field, message: `${field} is nested too deeply` } };
   }
-  if (Buffer.byteLength(json) > EVENT_LIMITS.payloadBytesMax) {
+  const tooLarge = () => {
     const message = `${field} must be at most ${EVENT_LIMITS.payloadBytesMax} bytes as JSON`;
     return { problem: { parameter: field, message } };
-  }
-  const problem = payloadContentProblem(value, field);
-  return problem ? { problem } : { json };
+  };
+  const bytes = Buffer.byteLength(json);
+  if (bytes > EVENT_LIMITS.payloadBytesMax) return tooLarge();
+  const content = payloadContentProblem(value, field);
+  if (typeof content !== 'number') return { problem: content };
+  // Counted as stored too: numbers written out in full.
+  return bytes + content > EVENT_LIMITS.payloadBytesMax ? tooLarge() : { json };
 }
 
 /** The microseconds after the millisecond of a valid timestamp ("" when none are given). */

@@ -379,7 +379,7 @@ describe('POST /api/v1/events', () => {
       ['{"m":1e400}', 'events[1].payload.m', /too large for a JSON number.*send it as a string/],
       ['{"m":-1e400}', 'events[1].payload.m', /too large for a JSON number/],
       [
-        '{"n":9007199254740992}',
+        '{"n":9007199254740993}',
         'events[1].payload.n',
         /between -9007199254740991 and 9007199254740991/,
       ],

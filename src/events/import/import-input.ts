@@ -2,7 +2,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { parse as parseCsv } from 'csv-parse';
 import { parseInteger } from '../../common/input-rules.js';
-import { parseJson } from '../../common/json-numbers.js';
+import { parseJson } from '../../common/json-text.js';
 import { EVENT_FIELDS } from '../event-rules.js';
 
 /** One record of the input: its line number, its text, and its value or why it has none. */

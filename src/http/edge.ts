@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { ApiError } from '../common/api-error.js';
 import { METRICS_PATH } from '../metrics/metrics.controller.js';
@@ -60,6 +60,18 @@ function headerError(request: IncomingMessage): ApiError | undefined {
   return undefined;
 }
 
+/**
+ * A request that no route takes, refused before its body is read: so a path that leads nowhere
+ * (404), or a method its path does not answer (405 with `Allow`), wins over whatever is wrong
+ * with the body (invalid JSON, a media type, a size). The exception filter words the answer, as
+ * for any 404 of the HTTP layer.
+ */
+function unrouted(request: FastifyRequest): FastifyError | undefined {
+  if (!request.is404) return undefined;
+  const error = new Error(`no route for ${request.method} ${request.url}`) as FastifyError;
+  return Object.assign(error, { statusCode: 404, code: 'FST_ERR_NOT_FOUND' });
+}
+
 export interface EdgeOptions {
   config: OperationsConfig;
   keys: ApiKeys;
@@ -83,7 +95,8 @@ export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
  * before anything else, so they run first:
  *
  * - `onRequest`: the security headers and `X-Request-Id` on the reply, a 400 for a repeated
- *   identity or credential header, then the rate limits;
+ *   identity or credential header, then the rate limits, then the 404 or 405 of a request no
+ *   route takes (before its body is read);
  * - `onResponse`: the request's access line and HTTP metric (RequestRecords), and a 401 of a
  *   protected route counted against the caller's failed authentications.
  *
@@ -110,7 +123,8 @@ export function installEdgeHooks(fastify: FastifyInstance, options: EdgeOptions)
     void reply.headers(headersFor(request.url)).header(REQUEST_ID_HEADER, request.id);
     const refused =
       headerError(request.raw) ??
-      limiter.check(request, reply, request.routeOptions.config as EdgeRouteConfig);
+      limiter.check(request, reply, request.routeOptions.config as EdgeRouteConfig) ??
+      unrouted(request);
     done(refused as FastifyError | undefined);
   });
 

@@ -67,6 +67,27 @@ describe('HTTP basics: envelope, errors, OpenAPI', () => {
   );
 
   it.each([
+    ['DELETE', '/api/v1/events', 405, 'application/json', '{bad'],
+    ['PUT', '/api/v1/events', 405, 'text/plain', 'x'],
+    ['PATCH', '/api/v1/recomputations', 405, 'application/json', '{"a":'.repeat(100)],
+    ['PUT', '/api/v1/nope', 404, 'application/json', '{bad'],
+    ['GET', '/api/v1/nope', 404, 'application/json', '{}'],
+    ['POST', '/api/v1/reports', 405, 'application/xml', '<x/>'],
+  ] as const)(
+    '%s %s is a %d before its body is read (a %s body it would refuse)',
+    async (method, path, status, type, body) => {
+      const res = await ctx.http[method.toLowerCase() as 'put'](path)
+        .set('Content-Type', type)
+        .send(body)
+        .expect(status);
+      expect(res.body.error).toMatchObject({
+        code: status === 404 ? 'not_found' : 'method_not_allowed',
+        message: expect.stringContaining(`${method} ${path}`),
+      });
+    },
+  );
+
+  it.each([
     ['an unknown path with a 16 KB query', `/api/v1/nope?${'x'.repeat(16_000)}`],
     ['a 6,000-character path under /docs/', `/docs/${'a/'.repeat(3000)}`],
   ])('repeats at most 200 characters of the request in a 404 (%s)', async (_name, path) => {

@@ -52,10 +52,24 @@ export class ApiKeyGuard implements CanActivate {
         context.getClass(),
       ]) ?? ACCEPTED_KEYS.management;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    if (this.keys.presentedRole(request.headers, roles) !== undefined) return true;
-    const message = roles.includes('ingest') ? INGEST_UNAUTHORIZED_MESSAGE : UNAUTHORIZED_MESSAGE;
-    throw new ApiError('unauthorized', message);
+    const refused = authenticationError(this.keys, request.headers, roles);
+    if (refused) throw refused;
+    return true;
   }
+}
+
+/**
+ * The 401 of a request to a route that accepts the keys of `roles` when it presents none of
+ * them, else undefined. The HTTP edge asks first, before the body is read; the guard again.
+ */
+export function authenticationError(
+  keys: ApiKeys,
+  headers: FastifyRequest['headers'],
+  roles: readonly KeyRole[],
+): ApiError | undefined {
+  if (keys.presentedRole(headers, roles) !== undefined) return undefined;
+  const message = roles.includes('ingest') ? INGEST_UNAUTHORIZED_MESSAGE : UNAUTHORIZED_MESSAGE;
+  return new ApiError('unauthorized', message);
 }
 
 /** Who may call a route: anyone, or a caller presenting the management or ingest key. */

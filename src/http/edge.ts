@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { ApiError } from '../common/api-error.js';
+import { ACCEPTED_KEYS, authenticationError, routeAccess } from '../common/api-key.guard.js';
 import { METRICS_PATH } from '../metrics/metrics.controller.js';
 import type { ApiKeys } from '../common/api-keys.js';
 import type { OperationsConfig } from '../config/operations.config.js';
@@ -96,7 +97,8 @@ export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
  *
  * - `onRequest`: the security headers and `X-Request-Id` on the reply, a 400 for a repeated
  *   identity or credential header, then the rate limits, then the 404 or 405 of a request no
- *   route takes (before its body is read);
+ *   route takes and the 401 of a protected route without its key (both before the body is
+ *   read);
  * - `onResponse`: the request's access line and HTTP metric (RequestRecords), and a 401 of a
  *   protected route counted against the caller's failed authentications.
  *
@@ -121,10 +123,15 @@ export function installEdgeHooks(fastify: FastifyInstance, options: EdgeOptions)
   const limiter = new RateLimiter(config.rateLimits, keys, clientAddress);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.headers(headersFor(request.url)).header(REQUEST_ID_HEADER, request.id);
+    const route = request.routeOptions.config as EdgeRouteConfig;
+    const access = routeAccess(route);
     const refused =
       headerError(request.raw) ??
-      limiter.check(request, reply, request.routeOptions.config as EdgeRouteConfig) ??
-      unrouted(request);
+      limiter.check(request, reply, route) ??
+      unrouted(request) ??
+      (access === 'public'
+        ? undefined
+        : authenticationError(keys, request.headers, ACCEPTED_KEYS[access]));
     done(refused as FastifyError | undefined);
   });
 

@@ -88,6 +88,25 @@ describe('HTTP basics: envelope, errors, OpenAPI', () => {
   );
 
   it.each([
+    ['POST', '/api/v1/recomputations', 'application/json', '{bad', 'management'],
+    ['POST', '/api/v1/events', 'text/plain', 'x', 'ingest'],
+    ['PATCH', '/api/v1/sources/stripe', 'application/json', '{"a":'.repeat(100), 'management'],
+  ] as const)(
+    '%s %s without a key is a 401 before its body is read (a %s body it would refuse)',
+    async (method, path, type, body, role) => {
+      const res = await ctx.http[method.toLowerCase() as 'post'](path)
+        .set('Content-Type', type)
+        .send(body)
+        .expect(401);
+      expect(res.body.error).toMatchObject({
+        code: 'unauthorized',
+        message: expect.stringContaining(`a valid ${role} key is required`),
+      });
+      expect(res.headers['www-authenticate']).toBe('Bearer realm="tally"');
+    },
+  );
+
+  it.each([
     ['an unknown path with a 16 KB query', `/api/v1/nope?${'x'.repeat(16_000)}`],
     ['a 6,000-character path under /docs/', `/docs/${'a/'.repeat(3000)}`],
   ])('repeats at most 200 characters of the request in a 404 (%s)', async (_name, path) => {

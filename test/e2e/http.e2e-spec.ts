@@ -66,43 +66,41 @@ describe('HTTP basics: envelope, errors, OpenAPI', () => {
     },
   );
 
+  const KEYLESS = (role: string) => `a valid ${role} key is required`;
   it.each([
-    ['DELETE', '/api/v1/events', 405, 'application/json', '{bad'],
-    ['PUT', '/api/v1/events', 405, 'text/plain', 'x'],
-    ['PATCH', '/api/v1/recomputations', 405, 'application/json', '{"a":'.repeat(100)],
-    ['PUT', '/api/v1/nope', 404, 'application/json', '{bad'],
-    ['GET', '/api/v1/nope', 404, 'application/json', '{}'],
-    ['POST', '/api/v1/reports', 405, 'application/xml', '<x/>'],
+    ['DELETE', '/api/v1/events', 405, 'application/json', '{bad', 'DELETE /api/v1/events'],
+    ['PUT', '/api/v1/events', 405, 'text/plain', 'x', 'PUT /api/v1/events'],
+    [
+      'PATCH',
+      '/api/v1/recomputations',
+      405,
+      'application/json',
+      '{"a":'.repeat(9),
+      'PATCH /api/v1/recomputations',
+    ],
+    ['PUT', '/api/v1/nope', 404, 'application/json', '{bad', 'PUT /api/v1/nope'],
+    ['GET', '/api/v1/nope', 404, 'application/json', '{}', 'GET /api/v1/nope'],
+    ['POST', '/api/v1/reports', 405, 'application/xml', '<x/>', 'POST /api/v1/reports'],
+    // A protected route without its key.
+    ['POST', '/api/v1/recomputations', 401, 'application/json', '{bad', KEYLESS('management')],
+    ['POST', '/api/v1/events', 401, 'text/plain', 'x', KEYLESS('ingest')],
+    ['PATCH', '/api/v1/sources/stripe', 401, 'application/json', '{"a":', KEYLESS('management')],
   ] as const)(
     '%s %s is a %d before its body is read (a %s body it would refuse)',
-    async (method, path, status, type, body) => {
+    async (method, path, status, type, body, message) => {
       const res = await ctx.http[method.toLowerCase() as 'put'](path)
         .set('Content-Type', type)
         .send(body)
         .expect(status);
+      const codes: Record<number, string> = {
+        401: 'unauthorized',
+        404: 'not_found',
+        405: 'method_not_allowed',
+      };
       expect(res.body.error).toMatchObject({
-        code: status === 404 ? 'not_found' : 'method_not_allowed',
-        message: expect.stringContaining(`${method} ${path}`),
+        code: codes[status],
+        message: expect.stringContaining(message),
       });
-    },
-  );
-
-  it.each([
-    ['POST', '/api/v1/recomputations', 'application/json', '{bad', 'management'],
-    ['POST', '/api/v1/events', 'text/plain', 'x', 'ingest'],
-    ['PATCH', '/api/v1/sources/stripe', 'application/json', '{"a":'.repeat(100), 'management'],
-  ] as const)(
-    '%s %s without a key is a 401 before its body is read (a %s body it would refuse)',
-    async (method, path, type, body, role) => {
-      const res = await ctx.http[method.toLowerCase() as 'post'](path)
-        .set('Content-Type', type)
-        .send(body)
-        .expect(401);
-      expect(res.body.error).toMatchObject({
-        code: 'unauthorized',
-        message: expect.stringContaining(`a valid ${role} key is required`),
-      });
-      expect(res.headers['www-authenticate']).toBe('Bearer realm="tally"');
     },
   );
 

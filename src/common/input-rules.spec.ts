@@ -21,8 +21,12 @@ import {
 
 describe('input rules', () => {
   it('tells printable text from controls and broken surrogates', () => {
-    expect(isPrintable('evt-1 ünïcødé 🚀')).toBe(true);
+    expect(isPrintable('evt-1 ünïcødé 🚀 مرحبا 👩‍💻')).toBe(true);
     for (const bad of ['a\u0000b', 'tab\there', 'del\u007f', 'c1\u0085', '\ud800x', 'x\udc00']) {
+      expect(isPrintable(bad)).toBe(false);
+    }
+    // Text that displays as something it is not: bidirectional overrides, embeddings, isolates.
+    for (const bad of ['admin\u202e', '\u202aa', 'a\u2066b\u2069', '\ufeffalice']) {
       expect(isPrintable(bad)).toBe(false);
     }
   });
@@ -37,6 +41,9 @@ describe('input rules', () => {
     expect(textProblem('ref', '', rule)).toBe('ref must not be empty');
     expect(textProblem('ref', 'abcde', rule)).toBe('ref must be 1–4 characters long');
     expect(textProblem('ref', 'a\u0000', rule)).toBe('ref must contain only printable characters');
+    expect(textProblem('ref', '  ', rule)).toBe('ref must not be blank');
+    expect(textProblem('ref', '\u00a0', rule)).toBe('ref must not be blank');
+    expect(textProblem('ref', ' a ', rule)).toBeUndefined();
     for (const wrongType of [12, true, [], {}, ['a']]) {
       expect(textProblem('ref', wrongType, rule)).toBe('ref must be a string');
     }
@@ -45,6 +52,7 @@ describe('input rules', () => {
   it('allows empty text when the rule says so, and then names only the maximum', () => {
     const rule = { min: 0, max: 3 };
     expect(textProblem('search', '', rule)).toBeUndefined();
+    expect(textProblem('search', ' ', rule)).toBeUndefined();
     expect(textProblem('search', 'abcd', rule)).toBe('search must be at most 3 characters long');
     expect(textProblem('name', 'a', { min: 2, max: 3 })).toBe('name must be 2–3 characters long');
   });

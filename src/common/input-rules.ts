@@ -69,12 +69,14 @@ export function repeatedProblem(field: string, value: unknown): string | undefin
 
 /**
  * Characters no identifier or name may hold: C0 and C1 controls (NUL cannot be stored in
- * PostgreSQL text at all), DEL, and UTF-16 halves without their other half (they cannot be
- * encoded as UTF-8, so they would be stored as a replacement character, not as sent).
+ * PostgreSQL text at all), DEL, the bidirectional embedding, override and isolate controls
+ * (U+202A–U+202E, U+2066–U+2069: they make text display as something it is not, in an audit
+ * trail too), U+FEFF, and UTF-16 halves without their other half (they cannot be encoded as
+ * UTF-8, so they would be stored as a replacement character, not as sent).
  */
 const UNPRINTABLE =
   // eslint-disable-next-line no-control-regex
-  /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+  /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** NUL and unpaired UTF-16 surrogates: what no PostgreSQL text or jsonb value can hold. */
 // eslint-disable-next-line no-control-regex
@@ -109,6 +111,7 @@ export function textProblem(field: string, value: unknown, rule: TextRule): stri
       : `${field} must be ${min}–${rule.max} characters long`;
   }
   if (!isPrintable(value)) return `${field} must contain only printable characters`;
+  if (min > 0 && value.trim() === '') return `${field} must not be blank`;
   return undefined;
 }
 

@@ -331,6 +331,12 @@ describe('POST /api/v1/events', () => {
       ],
       ['external_ref', ['a'], 'events[1].external_ref must be a string'],
       ['entity_id', 'line\nbreak', 'events[1].entity_id must contain only printable characters'],
+      ['entity_id', ' \u00a0 ', 'events[1].entity_id must not be blank'],
+      [
+        'external_ref',
+        'evt-\u202e1-tve',
+        'events[1].external_ref must contain only printable characters',
+      ],
       ['payload', [1, 2], 'events[1].payload must be a JSON object'],
       ['payload', null, 'events[1].payload must be a JSON object'],
       ['payload', 'text', 'events[1].payload must be a JSON object'],

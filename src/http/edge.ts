@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { ApiError } from '../common/api-error.js';
 import { ACCEPTED_KEYS, authenticationError, routeAccess } from '../common/api-key.guard.js';
 import { METRICS_PATH } from '../metrics/metrics.controller.js';
 import type { ApiKeys } from '../common/api-keys.js';
@@ -13,7 +12,7 @@ import { corsHeadersWithoutOrigin } from './cors.js';
 import type { EarlyAnswers } from './early-answers.js';
 import { RateLimiter, type EdgeRouteConfig } from './rate-limits.js';
 import type { RouteMethods } from './route-methods.js';
-import { repeatedHeader } from './repeated-headers.js';
+import { headerError, queryEncodingError, unrouted } from './request-checks.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
 import { securityHeadersFor } from './security-headers.js';
 
@@ -29,48 +28,6 @@ export const INGEST_BYTES_PER_EVENT = 17 * 1024;
  */
 export function ingestBodyLimit(config: OperationsConfig, ingestMaxBatch: number): number {
   return config.ingestBodyLimitBytes ?? ingestMaxBatch * INGEST_BYTES_PER_EVENT;
-}
-
-const HEADER_NAMES: Record<string, string> = {
-  host: 'Host',
-  'x-actor': 'X-Actor',
-  'x-request-id': 'X-Request-Id',
-  'x-management-key': 'X-Management-Key',
-  'x-ingest-key': 'X-Ingest-Key',
-  authorization: 'Authorization',
-};
-
-function repeatedHeaderError(name: string): ApiError {
-  const header = HEADER_NAMES[name] ?? name;
-  const message = `the ${header} header must be sent once, not repeated`;
-  return ApiError.invalid(message, [{ parameter: header, message }]);
-}
-
-/**
- * A 400 for headers no request may have: an identity or credential header sent twice, or an
- * HTTP/1.1 request without `Host` (Node would answer that with an empty 400 of its own; the
- * server leaves it to this hook, see createHttpAdapter).
- */
-function headerError(request: IncomingMessage): ApiError | undefined {
-  const repeated = repeatedHeader(request.rawHeaders);
-  if (repeated !== undefined) return repeatedHeaderError(repeated);
-  if (request.httpVersion === '1.1' && request.headers.host === undefined) {
-    const message = 'an HTTP/1.1 request must send a Host header';
-    return ApiError.invalid(message, [{ parameter: 'Host', message }]);
-  }
-  return undefined;
-}
-
-/**
- * A request that no route takes, refused before its body is read: so a path that leads nowhere
- * (404), or a method its path does not answer (405 with `Allow`), wins over whatever is wrong
- * with the body (invalid JSON, a media type, a size). The exception filter words the answer, as
- * for any 404 of the HTTP layer.
- */
-function unrouted(request: FastifyRequest): FastifyError | undefined {
-  if (!request.is404) return undefined;
-  const error = new Error(`no route for ${request.method} ${request.url}`) as FastifyError;
-  return Object.assign(error, { statusCode: 404, code: 'FST_ERR_NOT_FOUND' });
 }
 
 export interface EdgeOptions {
@@ -98,7 +55,7 @@ export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
  * - `onRequest`: the security headers and `X-Request-Id` on the reply, a 400 for a repeated
  *   identity or credential header, then the rate limits, then the 404 or 405 of a request no
  *   route takes and the 401 of a protected route without its key (both before the body is
- *   read);
+ *   read), then a 400 for a query string that is not valid percent-encoded UTF-8;
  * - `onResponse`: the request's access line and HTTP metric (RequestRecords), and a 401 of a
  *   protected route counted against the caller's failed authentications.
  *
@@ -131,7 +88,8 @@ export function installEdgeHooks(fastify: FastifyInstance, options: EdgeOptions)
       unrouted(request) ??
       (access === 'public'
         ? undefined
-        : authenticationError(keys, request.headers, ACCEPTED_KEYS[access]));
+        : authenticationError(keys, request.headers, ACCEPTED_KEYS[access])) ??
+      queryEncodingError(request.url);
     done(refused as FastifyError | undefined);
   });
 

@@ -105,6 +105,25 @@ describe('HTTP basics: envelope, errors, OpenAPI', () => {
   );
 
   it.each([
+    ['/api/v1/reports?search=%FF', 'search'],
+    ['/api/v1/reports?search=%zz', 'search'],
+    ['/api/v1/reports?limit=5&search=a%', 'search'],
+    ['/api/v1/reports?sea%E9rch=x', 'sea%E9rch'],
+    ['/api/v1/reports/status-counts/run?window=day&source=%ED%A0%80', 'source'],
+  ])('%s is a 400 naming %s: the query string must be percent-encoded UTF-8', async (url, name) => {
+    const res = await ctx.http.get(url).expect(400);
+    const message = `${name} is not valid percent-encoded UTF-8`;
+    expect(res.body.error).toMatchObject({ message, details: [{ parameter: name, message }] });
+  });
+
+  it('decodes valid escapes and + in the query string as before', async () => {
+    const res = await ctx.http.get('/api/v1/reports?search=volume%20by+period').expect(200);
+    expect(res.body.data.map((report: { slug: string }) => report.slug)).toEqual([
+      'volume-by-period',
+    ]);
+  });
+
+  it.each([
     ['an unknown path with a 16 KB query', `/api/v1/nope?${'x'.repeat(16_000)}`],
     ['a 6,000-character path under /docs/', `/docs/${'a/'.repeat(3000)}`],
   ])('repeats at most 200 characters of the request in a 404 (%s)', async (_name, path) => {

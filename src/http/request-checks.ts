@@ -1,0 +1,82 @@
+import type { IncomingMessage } from 'node:http';
+import type { FastifyError, FastifyRequest } from 'fastify';
+import { ApiError } from '../common/api-error.js';
+import { shownName } from '../common/input-rules.js';
+import { repeatedHeader } from './repeated-headers.js';
+
+// What the HTTP edge refuses of a request before anything else reads it (see installEdgeHooks).
+
+const HEADER_NAMES: Record<string, string> = {
+  host: 'Host',
+  'x-actor': 'X-Actor',
+  'x-request-id': 'X-Request-Id',
+  'x-management-key': 'X-Management-Key',
+  'x-ingest-key': 'X-Ingest-Key',
+  authorization: 'Authorization',
+};
+
+function repeatedHeaderError(name: string): ApiError {
+  const header = HEADER_NAMES[name] ?? name;
+  const message = `the ${header} header must be sent once, not repeated`;
+  return ApiError.invalid(message, [{ parameter: header, message }]);
+}
+
+/**
+ * A 400 for headers no request may have: an identity or credential header sent twice, or an
+ * HTTP/1.1 request without `Host` (Node would answer that with an empty 400 of its own; the
+ * server leaves it to this hook, see createHttpAdapter).
+ */
+export function headerError(request: IncomingMessage): ApiError | undefined {
+  const repeated = repeatedHeader(request.rawHeaders);
+  if (repeated !== undefined) return repeatedHeaderError(repeated);
+  if (request.httpVersion === '1.1' && request.headers.host === undefined) {
+    const message = 'an HTTP/1.1 request must send a Host header';
+    return ApiError.invalid(message, [{ parameter: 'Host', message }]);
+  }
+  return undefined;
+}
+
+/** A `%` not followed by two hexadecimal digits. */
+const BROKEN_ESCAPE = /%(?![0-9a-fA-F]{2})/;
+
+/** `text` percent-decoded as UTF-8 (`+` a space), or undefined when it is not valid. */
+function decoded(text: string): string | undefined {
+  if (BROKEN_ESCAPE.test(text)) return undefined;
+  try {
+    return decodeURIComponent(text.replaceAll('+', ' '));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A 400 for a query string that is not valid percent-encoded UTF-8 (`%zz`, `%FF`), naming the
+ * first parameter at fault: the query parser would otherwise take such text as it is, while
+ * the same bytes in the path are a 400.
+ */
+export function queryEncodingError(url: string): ApiError | undefined {
+  const start = url.indexOf('?');
+  if (start === -1 || !url.includes('%', start)) return undefined;
+  for (const pair of url.slice(start + 1).split('&')) {
+    const at = pair.indexOf('=');
+    const [name, value] = at === -1 ? [pair, ''] : [pair.slice(0, at), pair.slice(at + 1)];
+    const readable = decoded(name);
+    if (readable !== undefined && decoded(value) !== undefined) continue;
+    const parameter = shownName(readable ?? name);
+    const message = `${parameter} is not valid percent-encoded UTF-8`;
+    return ApiError.invalid(message, [{ parameter, message }]);
+  }
+  return undefined;
+}
+
+/**
+ * A request that no route takes, refused before its body is read: so a path that leads nowhere
+ * (404), or a method its path does not answer (405 with `Allow`), wins over whatever is wrong
+ * with the body (invalid JSON, a media type, a size). The exception filter words the answer, as
+ * for any 404 of the HTTP layer.
+ */
+export function unrouted(request: FastifyRequest): FastifyError | undefined {
+  if (!request.is404) return undefined;
+  const error = new Error(`no route for ${request.method} ${request.url}`) as FastifyError;
+  return Object.assign(error, { statusCode: 404, code: 'FST_ERR_NOT_FOUND' });
+}

@@ -159,6 +159,9 @@ describe('input rules', () => {
     expect(unknownNameProblems(['x'], [], 'field')).toEqual([
       { parameter: 'x', message: 'x is not a known field (allowed: none)' },
     ]);
+    expect(unknownNameProblems([''], ['a'], 'query parameter')).toEqual([
+      { parameter: '""', message: '"" is not a known query parameter (allowed: a)' },
+    ]);
     const long = 'k'.repeat(10_000);
     expect(shownName(long)).toBe(`${'k'.repeat(64)}…`);
     expect(unknownNameProblems([long], ['a'], 'field')[0].message).toBe(

@@ -53,7 +53,8 @@ export function unknownNameProblems(
   for (const name of given) {
     if (allowed.includes(name)) continue;
     list ??= allowed.length > 0 ? allowed.join(', ') : 'none';
-    const shown = `${prefix}${shownName(name)}`;
+    // An empty name (`?=x`) is shown as "" rather than as nothing.
+    const shown = `${prefix}${name === '' ? '""' : shownName(name)}`;
     problems.push({
       parameter: shown,
       message: `${shown} is not a known ${kind} (allowed: ${list})`,

@@ -421,6 +421,7 @@ describe('recompute runs through the management API', () => {
       ['status=done', 'status'],
       ['report_slug=', 'report_slug'],
       ['report_slug=%00', 'report_slug'],
+      ['report_slug=nope', 'report_slug must be one of'],
       ['sort=name', 'sort'],
     ])('answers 400 naming the parameter for ?%s', async (query, parameter) => {
       const res = await ctx.http.get(`/api/v1/recomputations?${query}`).set(AUTH).expect(400);

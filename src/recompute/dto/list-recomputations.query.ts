@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { oneOfProblem, slugProblem } from '../../common/input-rules.js';
+import { oneOfProblem } from '../../common/input-rules.js';
 import { PaginationQuery } from '../../common/pagination.query.js';
 import { queryParameter, Rule } from '../../common/validation.js';
 import { RUN_STATUSES, type RunStatus } from '../../database/entities/index.js';
@@ -11,7 +11,10 @@ export class ListRecomputationsQuery extends PaginationQuery {
   @Rule(queryParameter((field, value) => oneOfProblem(field, value, RUN_STATUSES)))
   status?: RunStatus;
 
-  @ApiPropertyOptional({ enum: REPORT_SLUGS, description: 'exact report slug' })
-  @Rule(queryParameter(slugProblem))
+  @ApiPropertyOptional({
+    enum: REPORT_SLUGS,
+    description: 'exact report slug, one of the catalog (another is a 400, as a typo would be)',
+  })
+  @Rule(queryParameter((field, value) => oneOfProblem(field, value, REPORT_SLUGS)))
   report_slug?: string;
 }

@@ -17,6 +17,12 @@ export const AUTHENTICATE_CHALLENGE = 'Bearer realm="tally"';
 /** The most `error.details` entries a response carries; the message says how many more there were. */
 export const MAX_ERROR_DETAILS = 20;
 
+/**
+ * The `Retry-After` of every 503 (the database does not answer, the recompute queue is full, the
+ * service is shutting down): a few seconds, about as long as the pool waits for a connection.
+ */
+export const RETRY_AFTER_SECONDS = 5;
+
 /** The longest request target (method and URL) a 404 or 405 message repeats. */
 const MAX_SHOWN_TARGET = 200;
 
@@ -193,6 +199,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (described.allow !== undefined) void reply.header('allow', described.allow);
     if (described.status === 401) void reply.header('www-authenticate', AUTHENTICATE_CHALLENGE);
+    if (described.status === 503) void reply.header('retry-after', String(RETRY_AFTER_SECONDS));
     void reply
       .status(described.status)
       .send({ error: { ...bounded(described.body), request_id: request.id } });

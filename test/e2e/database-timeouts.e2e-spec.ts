@@ -57,6 +57,7 @@ describe('PostgreSQL that stops answering (the service talks to it through a pro
         .timeout(ANSWER_WITHIN_MS)
         .expect(503);
       expect(res.body).toEqual(unavailable('the database did not answer in time; try again later'));
+      expect(res.headers['retry-after']).toBe('5');
     } finally {
       await locker.query('ROLLBACK');
       await locker.end();

@@ -188,6 +188,7 @@ describe('a full executor queue', () => {
         details: [],
         request_id: expect.any(String),
       });
+      expect(res.headers['retry-after']).toBe('5');
       await expectNothingLeftFor('2026-05-02');
       expect(await count(ctx.db, `recompute_runs WHERE status = 'pending'`)).toBe(0);
 

@@ -57,6 +57,16 @@ describe('input rules', () => {
     expect(textProblem('name', 'a', { min: 2, max: 3 })).toBe('name must be 2–3 characters long');
   });
 
+  it('lets a filter look up text stored before blank text and display controls were refused', () => {
+    const lookup = { max: 10, lookup: true };
+    expect(textProblem('entity_id', ' ', lookup)).toBeUndefined();
+    expect(textProblem('entity_id', 'a\u202eb', lookup)).toBeUndefined();
+    expect(textProblem('entity_id', '', lookup)).toBe('entity_id must not be empty');
+    expect(textProblem('entity_id', 'a\u0000', lookup)).toBe(
+      'entity_id must contain only printable characters',
+    );
+  });
+
   it('accepts only JSON integers within bounds', () => {
     expect(integerProblem('n', 0, 0, 10)).toBeUndefined();
     expect(integerProblem('n', 10, 0, 10)).toBeUndefined();

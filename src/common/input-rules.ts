@@ -21,6 +21,11 @@ export function shownName(name: string, max = MAX_SHOWN_NAME): string {
   return name.length > max ? `${name.slice(0, max)}…` : name;
 }
 
+/** A parameter's or field's name as messages show it; an empty one (`?=x`) as `""`. */
+export function shownParameter(name: string): string {
+  return name === '' ? '""' : shownName(name);
+}
+
 /** A key that a path spells as `.name`; any other is spelled `["a b"]`. */
 const PLAIN_KEY = /^[A-Za-z_$][\w$]*$/;
 
@@ -53,8 +58,7 @@ export function unknownNameProblems(
   for (const name of given) {
     if (allowed.includes(name)) continue;
     list ??= allowed.length > 0 ? allowed.join(', ') : 'none';
-    // An empty name (`?=x`) is shown as "" rather than as nothing.
-    const shown = `${prefix}${name === '' ? '""' : shownName(name)}`;
+    const shown = `${prefix}${shownParameter(name)}`;
     problems.push({
       parameter: shown,
       message: `${shown} is not a known ${kind} (allowed: ${list})`,
@@ -70,14 +74,20 @@ export function repeatedProblem(field: string, value: unknown): string | undefin
 
 /**
  * Characters no identifier or name may hold: C0 and C1 controls (NUL cannot be stored in
- * PostgreSQL text at all), DEL, the bidirectional embedding, override and isolate controls
- * (U+202A–U+202E, U+2066–U+2069: they make text display as something it is not, in an audit
- * trail too), U+FEFF, and UTF-16 halves without their other half (they cannot be encoded as
- * UTF-8, so they would be stored as a replacement character, not as sent).
+ * PostgreSQL text at all), DEL, and UTF-16 halves without their other half (they cannot be
+ * encoded as UTF-8, so they would be stored as a replacement character, not as sent).
  */
 const UNPRINTABLE =
   // eslint-disable-next-line no-control-regex
-  /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+  /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Characters no new identifier or name may hold either: the bidirectional embedding, override
+ * and isolate controls (U+202A–U+202E, U+2066–U+2069: they make text display as something it is
+ * not, in an audit trail too) and U+FEFF. Text stored before they were refused holds them, so a
+ * filter looking it up (a `lookup` rule) takes them.
+ */
+const DISPLAY_CONTROLS = /[\u202a-\u202e\u2066-\u2069\ufeff]/;
 
 /** NUL and unpaired UTF-16 surrogates: what no PostgreSQL text or jsonb value can hold. */
 // eslint-disable-next-line no-control-regex
@@ -88,15 +98,20 @@ export function isStorable(value: string): boolean {
   return !UNSTORABLE.test(value);
 }
 
-/** Whether `value` has only printable characters (see UNPRINTABLE). */
+/** Whether `value` has only printable characters (see UNPRINTABLE and DISPLAY_CONTROLS). */
 export function isPrintable(value: string): boolean {
-  return !UNPRINTABLE.test(value);
+  return !UNPRINTABLE.test(value) && !DISPLAY_CONTROLS.test(value);
 }
 
 export interface TextRule {
   /** Least length, in characters (default 1: empty text is refused). */
   min?: number;
   max: number;
+  /**
+   * A filter that looks stored text up: white space only and DISPLAY_CONTROLS are taken, as
+   * text stored before they were refused may hold them.
+   */
+  lookup?: boolean;
 }
 
 /** A required string of printable characters whose length lies within the rule. */
@@ -111,8 +126,9 @@ export function textProblem(field: string, value: unknown, rule: TextRule): stri
       ? `${field} must not be empty`
       : `${field} must be ${min}–${rule.max} characters long`;
   }
-  if (!isPrintable(value)) return `${field} must contain only printable characters`;
-  if (min > 0 && value.trim() === '') return `${field} must not be blank`;
+  const printable = rule.lookup ? !UNPRINTABLE.test(value) : isPrintable(value);
+  if (!printable) return `${field} must contain only printable characters`;
+  if (min > 0 && !rule.lookup && value.trim() === '') return `${field} must not be blank`;
   return undefined;
 }
 

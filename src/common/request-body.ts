@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
 import secureJson from 'secure-json-parse';
+import { announcesBody } from '../http/request-checks.js';
 import { numberReviver, scanJson } from './json-text.js';
 import { ApiError } from './api-error.js';
 import { jsonPath } from './input-rules.js';
@@ -151,10 +152,11 @@ export function registerBodyParsers(app: NestFastifyApplication): void {
   app.useBodyParser('*', {}, async (_request: FastifyRequest, body: Buffer) =>
     refuseOtherBody(body),
   );
-  fastify.addHook('onRequest', async (request) => {
+  fastify.addHook('onRequest', async (request, reply) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') return;
-    const { 'content-length': length, 'transfer-encoding': encoding } = request.headers;
-    if (encoding !== undefined || (length !== undefined && length !== '0')) {
+    if (announcesBody(request.raw)) {
+      // Refused unread: the connection closes after the answer (see installEdgeHooks).
+      void reply.header('connection', 'close');
       throw invalid(BODY_MESSAGES.bodyOnGet);
     }
   });

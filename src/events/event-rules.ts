@@ -93,8 +93,7 @@ function numberFault(value: number): string | undefined {
     return 'is too large for a JSON number (it must fit a double); send it as a string';
   }
   if (Number.isNaN(value)) {
-    const most = Number.MAX_SAFE_INTEGER;
-    return `must be an integer between -${most} and ${most} to be stored exactly; send larger ones as strings`;
+    return 'has more significant digits than a double holds, so it would not be stored as sent; send it as a string';
   }
   return undefined;
 }
@@ -180,8 +179,8 @@ function payloadProblem(field: string, value: unknown): { problem?: Problem; jso
   } catch {
     return { problem: { parameter: field, message: `${field} is nested too deeply` } };
   }
-  const tooLarge = () => {
-    const message = `${field} must be at most ${EVENT_LIMITS.payloadBytesMax} bytes as JSON`;
+  const tooLarge = (how = '') => {
+    const message = `${field} must be at most ${EVENT_LIMITS.payloadBytesMax} bytes as JSON${how}`;
     return { problem: { parameter: field, message } };
   };
   const bytes = Buffer.byteLength(json);
@@ -189,7 +188,9 @@ function payloadProblem(field: string, value: unknown): { problem?: Problem; jso
   const content = payloadContentProblem(value, field);
   if (typeof content !== 'number') return { problem: content };
   // Counted as stored too: numbers written out in full.
-  return bytes + content > EVENT_LIMITS.payloadBytesMax ? tooLarge() : { json };
+  return bytes + content > EVENT_LIMITS.payloadBytesMax
+    ? tooLarge(' with its numbers written out in full, as PostgreSQL stores them')
+    : { json };
 }
 
 /** The microseconds after the millisecond of a valid timestamp ("" when none are given). */

@@ -12,7 +12,7 @@ import { corsHeadersWithoutOrigin } from './cors.js';
 import type { EarlyAnswers } from './early-answers.js';
 import { RateLimiter, type EdgeRouteConfig } from './rate-limits.js';
 import type { RouteMethods } from './route-methods.js';
-import { headerError, queryEncodingError, unrouted } from './request-checks.js';
+import { announcesBody, headerError, queryEncodingError, unrouted } from './request-checks.js';
 import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
 import { securityHeadersFor } from './security-headers.js';
 
@@ -90,6 +90,9 @@ export function installEdgeHooks(fastify: FastifyInstance, options: EdgeOptions)
         ? undefined
         : authenticationError(keys, request.headers, ACCEPTED_KEYS[access])) ??
       queryEncodingError(request.url);
+    // Refused before its body is read: the connection closes after the answer, rather than
+    // reading (and dropping) however much body the client still sends.
+    if (refused && announcesBody(request.raw)) void reply.header('connection', 'close');
     done(refused as FastifyError | undefined);
   });
 

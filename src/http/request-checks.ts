@@ -1,8 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyError, FastifyRequest } from 'fastify';
 import { ApiError } from '../common/api-error.js';
-import { shownName } from '../common/input-rules.js';
+import { shownParameter } from '../common/input-rules.js';
 import { repeatedHeader } from './repeated-headers.js';
+import { requestPath } from './security-headers.js';
 
 // What the HTTP edge refuses of a request before anything else reads it (see installEdgeHooks).
 
@@ -57,16 +58,24 @@ function decoded(text: string): string | undefined {
 export function queryEncodingError(url: string): ApiError | undefined {
   const start = url.indexOf('?');
   if (start === -1 || !url.includes('%', start)) return undefined;
+  // The API's routes only: /metrics ignores its query string, /docs serves files.
+  if (!requestPath(url).startsWith('/api/')) return undefined;
   for (const pair of url.slice(start + 1).split('&')) {
     const at = pair.indexOf('=');
     const [name, value] = at === -1 ? [pair, ''] : [pair.slice(0, at), pair.slice(at + 1)];
     const readable = decoded(name);
     if (readable !== undefined && decoded(value) !== undefined) continue;
-    const parameter = shownName(readable ?? name);
+    const parameter = shownParameter(readable ?? name);
     const message = `${parameter} is not valid percent-encoded UTF-8`;
     return ApiError.invalid(message, [{ parameter, message }]);
   }
   return undefined;
+}
+
+/** Whether the request announces a body (which a refusal before reading it leaves unread). */
+export function announcesBody(request: IncomingMessage): boolean {
+  const { 'content-length': length, 'transfer-encoding': encoding } = request.headers;
+  return encoding !== undefined || (length !== undefined && length !== '0');
 }
 
 /**

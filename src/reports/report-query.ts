@@ -162,7 +162,7 @@ export function parseCatalogQuery(raw: RawQuery): CatalogQuery {
   const reader = new QueryReader(raw);
   reader.rejectUnknown(CATALOG_PARAMETERS);
   const search = reader.checked('search', (text) =>
-    textProblem('search', text, { min: 0, max: MAX_SEARCH_LENGTH }),
+    textProblem('search', text, { min: 0, max: MAX_SEARCH_LENGTH, lookup: true }),
   );
   const query: CatalogQuery = {
     search: search || undefined,

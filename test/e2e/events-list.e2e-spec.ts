@@ -175,6 +175,27 @@ describe('GET /api/v1/events', () => {
     expect(res.body.data).toEqual([]);
   });
 
+  it('finds events stored before blank ids and display controls were refused', async () => {
+    const legacy = [' ', 'merchant\u202e7'];
+    await ctx.db.sql.query(
+      `INSERT INTO analytics_events
+         (external_ref, source_id, entity_id, status, processing_ms, amount_cents, occurred_at)
+       SELECT 'legacy-' || n, s.id, ($1::text[])[n], 'success', 1, 1, now() - interval '1 day'
+         FROM event_sources s, generate_series(1, 2) AS n WHERE s.slug = 'stripe'`,
+      [legacy],
+    );
+    try {
+      for (const [index, entityId] of legacy.entries()) {
+        const res = await list(`?entity_id=${encodeURIComponent(entityId)}`).expect(200);
+        expect(res.body.data.map((event: { external_ref: string }) => event.external_ref)).toEqual([
+          `legacy-${index + 1}`,
+        ]);
+      }
+    } finally {
+      await ctx.db.sql.query(`DELETE FROM analytics_events WHERE external_ref LIKE 'legacy-%'`);
+    }
+  });
+
   it('needs the management key', async () => {
     await ctx.http.get('/api/v1/events').expect(401);
     await ctx.http.get('/api/v1/events').set(INGEST_AUTH).expect(401);

@@ -101,6 +101,8 @@ describe('HTTP basics: envelope, errors, OpenAPI', () => {
         code: codes[status],
         message: expect.stringContaining(message),
       });
+      // The body is left unread: the connection closes after the answer.
+      expect(res.headers.connection).toBe('close');
     },
   );
 
@@ -110,10 +112,16 @@ describe('HTTP basics: envelope, errors, OpenAPI', () => {
     ['/api/v1/reports?limit=5&search=a%', 'search'],
     ['/api/v1/reports?sea%E9rch=x', 'sea%E9rch'],
     ['/api/v1/reports/status-counts/run?window=day&source=%ED%A0%80', 'source'],
+    ['/api/v1/reports?=%zz', '""'],
   ])('%s is a 400 naming %s: the query string must be percent-encoded UTF-8', async (url, name) => {
     const res = await ctx.http.get(url).expect(400);
     const message = `${name} is not valid percent-encoded UTF-8`;
     expect(res.body.error).toMatchObject({ message, details: [{ parameter: name, message }] });
+  });
+
+  it('leaves the query string of /metrics alone (Prometheus may add parameters)', async () => {
+    const res = await ctx.http.get('/metrics?x=%zz').expect(200);
+    expect(res.text).toContain('tally_http_request_duration_seconds');
   });
 
   it('decodes valid escapes and + in the query string as before', async () => {

@@ -4,7 +4,9 @@ import { PaginationQuery } from '../../common/pagination.query.js';
 import { queryParameter, Rule } from '../../common/validation.js';
 
 const MAX_LENGTH = 200;
-const exactText = queryParameter((field, value) => textProblem(field, value, { max: MAX_LENGTH }));
+const exactText = queryParameter((field, value) =>
+  textProblem(field, value, { max: MAX_LENGTH, lookup: true }),
+);
 
 /** Query of `GET /audit-entries`. */
 export class ListAuditEntriesQuery extends PaginationQuery {

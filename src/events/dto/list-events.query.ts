@@ -9,7 +9,7 @@ import { SOURCE_SLUGS_NOTE } from '../reference-sources.js';
 export const EVENTS_LIMIT = { default: 100, min: 1, max: 500 } as const;
 
 const exactText = queryParameter((field, value) =>
-  textProblem(field, value, { max: EVENT_LIMITS.textMax }),
+  textProblem(field, value, { max: EVENT_LIMITS.textMax, lookup: true }),
 );
 const instant = queryParameter(timestampOrDayProblem);
 

@@ -3,22 +3,11 @@ import { Clock } from '../../src/common/clock.js';
 import type { RecomputeRun } from '../../src/database/entities/index.js';
 import { RefreshScheduler } from '../../src/freshness/refresh.scheduler.js';
 import { startApp, type TestApp } from '../support/app.js';
+import { TestClock } from '../support/clock.js';
 import { useTestApp } from '../support/context.js';
 import { dirtyMarks, INGEST_AUTH, newEvent } from '../support/events.js';
 import { AUTH, expectedRows, storedRows, waitForStatus } from '../support/recompute.js';
 import { addDays, today } from '../support/reports.js';
-
-/** A clock the test sets; the scheduler and retention read only this. */
-class TestClock extends Clock {
-  time = new Date();
-  now(): Date {
-    return new Date(this.time);
-  }
-  /** Moves the clock to `minutes` after the real now. */
-  ahead(minutes: number): void {
-    this.time = new Date(Date.now() + minutes * 60_000);
-  }
-}
 
 const REPORTS = ['volume-by-period', 'status-counts', 'top-entities'] as const;
 const WINDOWS = ['day', 'week'] as const;

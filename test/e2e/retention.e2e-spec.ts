@@ -1,4 +1,6 @@
+import { Clock } from '../../src/common/clock.js';
 import { RefreshScheduler } from '../../src/freshness/refresh.scheduler.js';
+import { TestClock } from '../support/clock.js';
 import { useTestApp } from '../support/context.js';
 import { dirtyMarks, eventCount } from '../support/events.js';
 import { bucketStartOf } from '../../src/snapshots/bucket-range.js';
@@ -253,6 +255,55 @@ describe('retention of raw events (EVENT_RETENTION_DAYS)', () => {
         message: `date_from must not be before ${horizon}: raw events before it were deleted (EVENT_RETENTION_DAYS), so their snapshots cannot be rebuilt`,
       },
     ]);
+  });
+});
+
+describe('a week rebuild and the first raw day kept', () => {
+  // The clock is set so that the first raw day kept (today − 45) is a Thursday.
+  const clock = new TestClock();
+  const ctx = useTestApp('migrated', {
+    env: { EVENT_RETENTION_DAYS: '45' },
+    overrides: [{ provide: Clock, useValue: clock }],
+  });
+  let firstRawDay: string;
+
+  beforeAll(() => {
+    // Days counted on the test clock alone (it stands still), so midnight cannot fall between.
+    const clockDay = () => clock.now().toISOString().slice(0, 10);
+    const weekday = new Date(`${addDays(clockDay(), -45)}T12:00:00Z`).getUTCDay();
+    const thursday = 4;
+    clock.time = new Date(clock.time.getTime() + ((thursday - weekday + 7) % 7) * 86_400_000);
+    firstRawDay = addDays(clockDay(), -45);
+  });
+
+  const trigger = (dateFrom: string) =>
+    ctx.http
+      .post('/api/v1/recomputations')
+      .set(AUTH)
+      .send({
+        report_slug: 'volume-by-period',
+        window: 'week',
+        date_from: dateFrom,
+        date_to: addDays(firstRawDay, 10),
+      });
+
+  it('refuses one from a day whose week starts before it: that week cannot be recounted whole', async () => {
+    const nextMonday = addDays(firstRawDay, 4);
+    expect(bucketStartOf('week', nextMonday)).toBe(nextMonday);
+    for (const dateFrom of [firstRawDay, addDays(firstRawDay, 3)]) {
+      const res = await trigger(dateFrom).expect(400);
+      expect(res.body.error.details).toEqual([
+        {
+          parameter: 'date_from',
+          message:
+            `date_from must not be before ${nextMonday}: a week run rebuilds whole weeks from ` +
+            `Monday, and raw events before ${firstRawDay} were deleted (EVENT_RETENTION_DAYS), ` +
+            `so the week of ${dateFrom} cannot be recounted whole`,
+        },
+      ]);
+    }
+    const res = await trigger(nextMonday).expect(202);
+    await waitForStatus(ctx.db.sql, res.body.data.id, ['completed']);
   });
 });
 

@@ -13,18 +13,23 @@ describe(isDatabaseUnavailable.name, () => {
     [{ code: '57P01', message: 'terminating connection due to administrator command' }],
     [{ code: '08006' }],
     [{ code: '3D000', message: 'database "x" does not exist' }],
+    [{ code: '55000', message: 'database "x" is not currently accepting connections' }],
+    [{ code: '28P01', message: 'password authentication failed for user "tally"' }],
     [new Error('Connection terminated unexpectedly')],
     [new Error('timeout exceeded when trying to connect')],
   ])('treats %j as the database being unavailable', (error) => {
     expect(isDatabaseUnavailable(error)).toBe(true);
   });
 
-  it.each([[{ code: '23505' }], [new Error('boom')], [undefined], ['text']])(
-    'does not treat %j as unavailability',
-    (error) => {
-      expect(isDatabaseUnavailable(error)).toBe(false);
-    },
-  );
+  it.each([
+    [{ code: '23505' }],
+    [{ code: '55000', message: 'cannot ALTER TABLE because it is being used' }],
+    [new Error('boom')],
+    [undefined],
+    ['text'],
+  ])('does not treat %j as unavailability', (error) => {
+    expect(isDatabaseUnavailable(error)).toBe(false);
+  });
 });
 
 describe(isUniqueViolation.name, () => {

@@ -1,9 +1,22 @@
-/** PostgreSQL unreachable (refused, dropped, shutting down, pool exhausted): a 503, not a 500. */
+/**
+ * SQLSTATEs of a server that will not take this client now: connection failures (class 08),
+ * administrator or crash shutdown (57P01–57P03), too many connections (53300), the database
+ * gone (3D000) or its credentials refused (28000, 28P01).
+ */
+const UNAVAILABLE_STATES = ['57P01', '57P02', '57P03', '53300', '3D000', '28000', '28P01'];
+
+/**
+ * PostgreSQL unreachable (refused, dropped, shutting down, not accepting connections, pool
+ * exhausted): a 503, not a 500.
+ */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (!error || typeof error !== 'object') return false;
   const { code, message } = error as { code?: unknown; message?: unknown };
   if (typeof code === 'string') {
-    if (code.startsWith('08') || ['57P01', '57P02', '57P03', '53300', '3D000'].includes(code)) {
+    if (code.startsWith('08') || UNAVAILABLE_STATES.includes(code)) return true;
+    // 55000 is any object not in the state a statement needs; at connection time, a database
+    // that an administrator closed to connections (ALTER DATABASE … ALLOW_CONNECTIONS false).
+    if (code === '55000' && /not currently accepting connections/.test(String(message))) {
       return true;
     }
     if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code)) {

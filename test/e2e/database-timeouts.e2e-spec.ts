@@ -141,3 +141,39 @@ describe('PostgreSQL that stops answering (the service talks to it through a pro
     expect(rows[0].n).toBe(0);
   });
 });
+
+describe('a database closed to connections (ALTER DATABASE … ALLOW_CONNECTIONS false)', () => {
+  const ctx = useTestDatabase('migrated');
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startApp(ctx.db.url, { env: ENV });
+  });
+  afterAll(() => app?.close());
+
+  it('answers 503, not 500, and recovers by itself once it is open again', async () => {
+    await app.http.get('/api/v1/reports').expect(200);
+    // From another database: PostgreSQL does not close the current one.
+    const adminUrl = new URL(ctx.db.url);
+    adminUrl.pathname = '/postgres';
+    const admin = new pg.Client({ connectionString: adminUrl.toString() });
+    await admin.connect();
+    try {
+      await admin.query(`ALTER DATABASE "${ctx.db.name}" ALLOW_CONNECTIONS false`);
+      await admin.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1',
+        [ctx.db.name],
+      );
+      const res = await app.http.get('/api/v1/reports').timeout(ANSWER_WITHIN_MS).expect(503);
+      expect(res.body).toEqual(unavailable('the database is unavailable; try again later'));
+      expect(res.headers['retry-after']).toBe('5');
+    } finally {
+      await admin.query(`ALTER DATABASE "${ctx.db.name}" ALLOW_CONNECTIONS true`);
+      await admin.end();
+    }
+    await waitFor('the catalog to answer again', async () => {
+      const res = await app.http.get('/api/v1/reports');
+      return res.status === 200 ? true : undefined;
+    });
+  });
+});

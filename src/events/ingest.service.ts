@@ -59,7 +59,15 @@ export class IngestService {
   ) {}
 
   async ingest(body: unknown, actor: string): Promise<IngestResult> {
-    const raw = this.batchOf(body);
+    let raw: unknown[];
+    try {
+      raw = this.batchOf(body);
+    } catch (error) {
+      // A batch refused as a whole (an unknown field, too many events): its events count too.
+      const events = (body as { events?: unknown } | null)?.events;
+      if (Array.isArray(events)) this.metrics.eventsIngested.labels('rejected').inc(events.length);
+      throw error;
+    }
     const sources = await this.events.activeSources(distinctStrings(raw, 'source'));
     const now = Date.now();
     const valid: NewEvent[] = [];

@@ -206,11 +206,17 @@ describe('GET /metrics: ingestion and freshness', () => {
       .set(INGEST_AUTH)
       .send({ events: [event(5), event(6, { status: 'lost' })] })
       .expect(400);
+    // Refused as a whole batch (an unknown field beside the events): its events count too.
+    await ctx.http
+      .post('/api/v1/events')
+      .set(INGEST_AUTH)
+      .send({ events: [event(7), event(8), event(9)], extra: 1 })
+      .expect(400);
     const after = await scrape();
     const delta = (result: string) =>
       value(after, 'tally_events_ingested_total', { result }) -
       value(before, 'tally_events_ingested_total', { result });
-    expect(['accepted', 'duplicate', 'conflict', 'rejected'].map(delta)).toEqual([4, 1, 1, 2]);
+    expect(['accepted', 'duplicate', 'conflict', 'rejected'].map(delta)).toEqual([4, 1, 1, 5]);
 
     const { rows } = await ctx.db.sql.query(
       `SELECT report_slug, window_name, count(*)::int AS days,

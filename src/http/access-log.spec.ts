@@ -28,6 +28,21 @@ describe(RequestRecords.name, () => {
     );
   });
 
+  it('redacts a key however its characters are escaped', () => {
+    const escaped = [
+      '/api/v1/reports?search=configured%2Dmanagement%2dkey',
+      '/api/v1/reports?search=configured-management-ke%79',
+      '/api/v1/%63onfigured-management-key/run',
+    ];
+    for (const url of escaped) expect(records().loggedUrl(url)).toContain('[redacted]');
+    const logger = { isLevelEnabled: () => true, info: () => undefined } as unknown as Logger;
+    const subject = new RequestRecords(logger);
+    subject.attach(undefined, ['a+b/c=']);
+    expect(subject.loggedUrl('/x?q=a%2bb%2fc%3d')).toBe('/x?q=[redacted]');
+    // Other escapes stay escapes (in capitals).
+    expect(records().loggedUrl('/x?q=%e2%82%ac%20')).toBe('/x?q=%E2%82%AC%20');
+  });
+
   it('redacts before it cuts a long URL, so no part of a key is left', () => {
     const url = `/${'a'.repeat(980)}${KEY}`;
     const shown = records().loggedUrl(url);

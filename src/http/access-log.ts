@@ -9,6 +9,23 @@ const SECRET_PARAMETER = /([?&][^=&#]*(?:key|token|secret|password|auth)[^=&#]*=
 
 const REDACTED = '[redacted]';
 
+/** A percent-escape; and the characters `encodeURIComponent` leaves as they are. */
+const ESCAPE = /%([0-9a-fA-F]{2})/g;
+const UNESCAPED = /^[A-Za-z0-9\-_.!~*'()]$/;
+
+/**
+ * `url` with one spelling for each character: an escape of a character `encodeURIComponent`
+ * leaves as it is (`%2D`, `%79`) decoded, the hex digits of any other in capitals. A key is then
+ * found however a client escaped its characters, as sent or as `encodeURIComponent` writes it.
+ */
+function oneSpelling(url: string): string {
+  if (!url.includes('%')) return url;
+  return url.replace(ESCAPE, (escape: string, hex: string) => {
+    const char = String.fromCharCode(parseInt(hex, 16));
+    return UNESCAPED.test(char) ? char : escape.toUpperCase();
+  });
+}
+
 /** URLs whose logged form is remembered; the memo starts over when it reaches this size. */
 const MAX_REMEMBERED_URLS = 1_000;
 
@@ -110,11 +127,12 @@ export class RequestRecords {
   }
 
   /**
-   * `url` as an access line shows it: secrets redacted, then cut at MAX_LOGGED_URL characters
-   * (in that order, so a cut never leaves part of a secret).
+   * `url` as an access line shows it: escapes spelled one way (see oneSpelling), secrets
+   * redacted, then cut at MAX_LOGGED_URL characters (in that order, so a cut never leaves part
+   * of a secret).
    */
   loggedUrl(url: string): string {
-    let shown = url;
+    let shown = oneSpelling(url);
     for (const secret of this.secrets) {
       if (shown.includes(secret)) shown = shown.replaceAll(secret, REDACTED);
     }

@@ -13,7 +13,7 @@ describe(isDatabaseUnavailable.name, () => {
     [{ code: '57P01', message: 'terminating connection due to administrator command' }],
     [{ code: '08006' }],
     [{ code: '3D000', message: 'database "x" does not exist' }],
-    [{ code: '55000', message: 'database "x" is not currently accepting connections' }],
+    [{ code: '55000', routine: 'CheckMyDatabase', message: 'database "x" is not currently …' }],
     [{ code: '28P01', message: 'password authentication failed for user "tally"' }],
     [new Error('Connection terminated unexpectedly')],
     [new Error('timeout exceeded when trying to connect')],
@@ -23,7 +23,7 @@ describe(isDatabaseUnavailable.name, () => {
 
   it.each([
     [{ code: '23505' }],
-    [{ code: '55000', message: 'cannot ALTER TABLE because it is being used' }],
+    [{ code: '55000', routine: 'CheckTableNotInUse', message: 'cannot ALTER TABLE …' }],
     [new Error('boom')],
     [undefined],
     ['text'],

@@ -11,14 +11,17 @@ const UNAVAILABLE_STATES = ['57P01', '57P02', '57P03', '53300', '3D000', '28000'
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (!error || typeof error !== 'object') return false;
-  const { code, message } = error as { code?: unknown; message?: unknown };
+  const { code, message, routine } = error as {
+    code?: unknown;
+    message?: unknown;
+    routine?: unknown;
+  };
   if (typeof code === 'string') {
     if (code.startsWith('08') || UNAVAILABLE_STATES.includes(code)) return true;
     // 55000 is any object not in the state a statement needs; at connection time, a database
-    // that an administrator closed to connections (ALTER DATABASE … ALLOW_CONNECTIONS false).
-    if (code === '55000' && /not currently accepting connections/.test(String(message))) {
-      return true;
-    }
+    // that an administrator closed to connections (ALTER DATABASE … ALLOW_CONNECTIONS false),
+    // told by the server's routine (its message may be translated).
+    if (code === '55000' && routine === 'CheckMyDatabase') return true;
     if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code)) {
       return true;
     }

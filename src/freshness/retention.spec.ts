@@ -11,7 +11,7 @@ const rule = (window: string, eventsFrom?: string) => ({
 
 describe(retentionProblem.name, () => {
   it('refuses a week rebuild whose first week starts before the first raw day kept', () => {
-    for (const dateFrom of ['2026-10-01', '2026-10-04']) {
+    for (const dateFrom of ['2026-09-28', '2026-09-30', '2026-10-01', '2026-10-04']) {
       expect(retentionProblem(dateFrom, rule('week', '2026-10-01'))).toEqual({
         parameter: 'date_from',
         message:

@@ -48,7 +48,7 @@ export function retentionProblem(dateFrom: string, rule: RetentionRule): Problem
     };
   }
   if (rule.eventsFrom === undefined) return undefined;
-  if (dateFrom < rule.eventsFrom) {
+  if (rule.window !== 'week' && dateFrom < rule.eventsFrom) {
     return {
       parameter: 'date_from',
       message:
@@ -56,8 +56,9 @@ export function retentionProblem(dateFrom: string, rule: RetentionRule): Problem
         `(EVENT_RETENTION_DAYS), so their snapshots cannot be rebuilt`,
     };
   }
+  // A week run starts on the Monday of date_from's week: the day it may start on is a Monday.
   const first = firstRebuildableDay(rule.window, rule.eventsFrom);
-  if (bucketStartOf(rule.window === 'week' ? 'week' : 'day', dateFrom) < first) {
+  if (rule.window === 'week' && bucketStartOf('week', dateFrom) < first) {
     return {
       parameter: 'date_from',
       message:

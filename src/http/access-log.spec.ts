@@ -37,10 +37,17 @@ describe(RequestRecords.name, () => {
     for (const url of escaped) expect(records().loggedUrl(url)).toContain('[redacted]');
     const logger = { isLevelEnabled: () => true, info: () => undefined } as unknown as Logger;
     const subject = new RequestRecords(logger);
-    subject.attach(undefined, ['a+b/c=']);
-    expect(subject.loggedUrl('/x?q=a%2bb%2fc%3d')).toBe('/x?q=[redacted]');
-    // Other escapes stay escapes (in capitals).
-    expect(records().loggedUrl('/x?q=%e2%82%ac%20')).toBe('/x?q=%E2%82%AC%20');
+    subject.attach(undefined, ['a+b/c=', 's3cr%41t', 'zoë key']);
+    for (const spelled of ['a%2bb%2fc%3d', 'a+b%2Fc%3D', 'a%2Bb/c=', 'a+b/c=']) {
+      expect(subject.loggedUrl(`/x?q=${spelled}&w=1`)).toBe('/x?q=[redacted]&w=1');
+    }
+    // A key holding `%` as sent, or escaped; UTF-8 and a space (`+` in a query).
+    expect(subject.loggedUrl('/x/s3cr%41t/s3cr%2541t')).toBe('/x/[redacted]/[redacted]');
+    expect(subject.loggedUrl('/x?q=zo%C3%ABkey&r=zo%c3%ab+key')).toBe(
+      '/x?q=zo%C3%ABkey&r=[redacted]',
+    );
+    // The URL is shown as sent otherwise.
+    expect(records().loggedUrl('/x?q=%e2%82%ac%20')).toBe('/x?q=%e2%82%ac%20');
   });
 
   it('redacts before it cuts a long URL, so no part of a key is left', () => {

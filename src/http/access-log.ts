@@ -9,21 +9,27 @@ const SECRET_PARAMETER = /([?&][^=&#]*(?:key|token|secret|password|auth)[^=&#]*=
 
 const REDACTED = '[redacted]';
 
-/** A percent-escape; and the characters `encodeURIComponent` leaves as they are. */
-const ESCAPE = /%([0-9a-fA-F]{2})/g;
-const UNESCAPED = /^[A-Za-z0-9\-_.!~*'()]$/;
+/** `char` as a regular expression matching it literally. */
+const literal = (char: string) => char.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** `%hh` for one byte, its hex digits in either case. */
+const escapedByte = (byte: number) =>
+  `%${[...byte.toString(16).padStart(2, '0')]
+    .map((digit) => (/[a-f]/.test(digit) ? `[${digit}${digit.toUpperCase()}]` : digit))
+    .join('')}`;
 
 /**
- * `url` with one spelling for each character: an escape of a character `encodeURIComponent`
- * leaves as it is (`%2D`, `%79`) decoded, the hex digits of any other in capitals. A key is then
- * found however a client escaped its characters, as sent or as `encodeURIComponent` writes it.
+ * A pattern matching `secret` in a URL however a client escaped its characters: each character
+ * as itself or percent-encoded (its UTF-8 bytes, hex digits in either case), a space also as `+`.
  */
-function oneSpelling(url: string): string {
-  if (!url.includes('%')) return url;
-  return url.replace(ESCAPE, (escape: string, hex: string) => {
-    const char = String.fromCharCode(parseInt(hex, 16));
-    return UNESCAPED.test(char) ? char : escape.toUpperCase();
-  });
+function anySpelling(secret: string): string {
+  return [...secret]
+    .map((char) => {
+      const forms = [literal(char), [...Buffer.from(char, 'utf8')].map(escapedByte).join('')];
+      if (char === ' ') forms.push('\\+');
+      return `(?:${forms.join('|')})`;
+    })
+    .join('');
 }
 
 /** URLs whose logged form is remembered; the memo starts over when it reaches this size. */
@@ -68,7 +74,8 @@ export interface RequestRecord {
 export class RequestRecords {
   private readonly logged: boolean;
   private metrics: Metrics | undefined;
-  private secrets: readonly string[] = [];
+  /** The configured keys, each however it may be spelled in a URL (see anySpelling). */
+  private secrets: RegExp | undefined;
   /** Recent URLs, as their lines show them (JSON). */
   private readonly loggedUrls = new Map<string, string>();
 
@@ -77,15 +84,16 @@ export class RequestRecords {
   }
 
   /**
-   * Once the app exists: its metrics (undefined: METRICS_ENABLED=false) and keys, each as sent
-   * and percent-encoded, the longest first (so no key is left half redacted by a shorter one).
+   * Once the app exists: its metrics (undefined: METRICS_ENABLED=false) and keys, the longest
+   * first (so no key is left half redacted by a shorter one inside it).
    */
   attach(metrics: Metrics | undefined, secrets: readonly string[]): void {
     this.metrics = metrics;
-    const forms = secrets.flatMap((secret) => [secret, encodeURIComponent(secret)]);
-    this.secrets = [...new Set(forms)]
+    const patterns = [...new Set(secrets)]
       .filter((secret) => secret.length > 0)
-      .sort((a, b) => b.length - a.length);
+      .sort((a, b) => b.length - a.length)
+      .map(anySpelling);
+    this.secrets = patterns.length > 0 ? new RegExp(patterns.join('|'), 'g') : undefined;
     this.loggedUrls.clear();
   }
 
@@ -127,15 +135,11 @@ export class RequestRecords {
   }
 
   /**
-   * `url` as an access line shows it: escapes spelled one way (see oneSpelling), secrets
-   * redacted, then cut at MAX_LOGGED_URL characters (in that order, so a cut never leaves part
-   * of a secret).
+   * `url` as an access line shows it: secrets redacted, however they were escaped, then cut at
+   * MAX_LOGGED_URL characters (in that order, so a cut never leaves part of a secret).
    */
   loggedUrl(url: string): string {
-    let shown = oneSpelling(url);
-    for (const secret of this.secrets) {
-      if (shown.includes(secret)) shown = shown.replaceAll(secret, REDACTED);
-    }
+    let shown = this.secrets ? url.replace(this.secrets, REDACTED) : url;
     if (shown.includes('?')) shown = shown.replace(SECRET_PARAMETER, `$1${REDACTED}`);
     return shown.length > MAX_LOGGED_URL ? `${shown.slice(0, MAX_LOGGED_URL)}…` : shown;
   }

@@ -89,7 +89,7 @@ export function installEdgeHooks(fastify: FastifyInstance, options: EdgeOptions)
       (access === 'public'
         ? undefined
         : authenticationError(keys, request.headers, ACCEPTED_KEYS[access])) ??
-      queryEncodingError(request.url);
+      queryEncodingError(request);
     // Refused before its body is read: the connection closes after the answer, rather than
     // reading (and dropping) however much body the client still sends.
     if (refused && announcesBody(request.raw)) void reply.header('connection', 'close');

@@ -3,7 +3,6 @@ import type { FastifyError, FastifyRequest } from 'fastify';
 import { ApiError } from '../common/api-error.js';
 import { shownParameter } from '../common/input-rules.js';
 import { repeatedHeader } from './repeated-headers.js';
-import { requestPath } from './security-headers.js';
 
 // What the HTTP edge refuses of a request before anything else reads it (see installEdgeHooks).
 
@@ -55,11 +54,12 @@ function decoded(text: string): string | undefined {
  * first parameter at fault: the query parser would otherwise take such text as it is, while
  * the same bytes in the path are a 400.
  */
-export function queryEncodingError(url: string): ApiError | undefined {
+export function queryEncodingError(request: FastifyRequest): ApiError | undefined {
+  const { url } = request;
   const start = url.indexOf('?');
   if (start === -1 || !url.includes('%', start)) return undefined;
-  // The API's routes only: /metrics ignores its query string, /docs serves files.
-  if (!requestPath(url).startsWith('/api/')) return undefined;
+  // The API's routes only (as the router matched them): /metrics ignores its query string.
+  if (!request.routeOptions.url?.startsWith('/api/')) return undefined;
   for (const pair of url.slice(start + 1).split('&')) {
     const at = pair.indexOf('=');
     const [name, value] = at === -1 ? [pair, ''] : [pair.slice(0, at), pair.slice(at + 1)];

@@ -164,9 +164,20 @@ describe('a database closed to connections (ALTER DATABASE … ALLOW_CONNECTIONS
         'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1',
         [ctx.db.name],
       );
-      const res = await app.http.get('/api/v1/reports').timeout(ANSWER_WITHIN_MS).expect(503);
-      expect(res.body).toEqual(unavailable('the database is unavailable; try again later'));
-      expect(res.headers['retry-after']).toBe('5');
+      // Once no connection is left, every request needs a new one, which the database refuses
+      // (55000), rather than meeting a connection as it is terminated (another 503).
+      await waitFor('the connections to end', async () => {
+        const { rows } = await admin.query(
+          'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
+          [ctx.db.name],
+        );
+        return rows[0].n === 0 ? true : undefined;
+      });
+      for (let i = 0; i < 2; i += 1) {
+        const res = await app.http.get('/api/v1/reports').timeout(ANSWER_WITHIN_MS).expect(503);
+        expect(res.body).toEqual(unavailable('the database is unavailable; try again later'));
+        expect(res.headers['retry-after']).toBe('5');
+      }
     } finally {
       await admin.query(`ALTER DATABASE "${ctx.db.name}" ALLOW_CONNECTIONS true`);
       await admin.end();

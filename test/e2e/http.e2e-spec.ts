@@ -81,6 +81,7 @@ describe('HTTP basics: envelope, errors, OpenAPI', () => {
     ['PUT', '/api/v1/nope', 404, 'application/json', '{bad', 'PUT /api/v1/nope'],
     ['GET', '/api/v1/nope', 404, 'application/json', '{}', 'GET /api/v1/nope'],
     ['POST', '/api/v1/reports', 405, 'application/xml', '<x/>', 'POST /api/v1/reports'],
+    ['GET', '/api/v1/reports', 400, 'application/json', '{}', 'a GET request takes no body'],
     // A protected route without its key.
     ['POST', '/api/v1/recomputations', 401, 'application/json', '{bad', KEYLESS('management')],
     ['POST', '/api/v1/events', 401, 'text/plain', 'x', KEYLESS('ingest')],
@@ -93,6 +94,7 @@ describe('HTTP basics: envelope, errors, OpenAPI', () => {
         .send(body)
         .expect(status);
       const codes: Record<number, string> = {
+        400: 'invalid_request',
         401: 'unauthorized',
         404: 'not_found',
         405: 'method_not_allowed',
@@ -113,6 +115,8 @@ describe('HTTP basics: envelope, errors, OpenAPI', () => {
     ['/api/v1/reports?sea%E9rch=x', 'sea%E9rch'],
     ['/api/v1/reports/status-counts/run?window=day&source=%ED%A0%80', 'source'],
     ['/api/v1/reports?=%zz', '""'],
+    // The route as the router matches it (%61 is an `a`).
+    ['/%61pi/v1/reports?search=%zz', 'search'],
   ])('%s is a 400 naming %s: the query string must be percent-encoded UTF-8', async (url, name) => {
     const res = await ctx.http.get(url).expect(400);
     const message = `${name} is not valid percent-encoded UTF-8`;

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
@@ -6,6 +6,7 @@ import type { TallyHttpAdapter } from '../common/app-setup.js';
 import { appConfig, type AppConfig } from '../config/app.config.js';
 import { FreshnessService } from '../freshness/freshness.service.js';
 import type { HealthDto, ReadinessDto } from './health.dto.js';
+import { ProbeConnection } from './probe-connection.js';
 
 const PING_TIMEOUT_MS = 2000;
 
@@ -23,16 +24,25 @@ async function within<T>(work: Promise<T>, ms: number, fallback: T): Promise<T> 
 }
 
 @Injectable()
-export class HealthService {
+export class HealthService implements OnModuleDestroy {
   /** Once every migration this code knows is applied, it stays so. */
   private migrated = false;
+  /** The probes' own connection, independent of how busy the request pool is. */
+  private readonly probe: ProbeConnection;
 
   constructor(
     @Inject(appConfig.KEY) private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly freshness: FreshnessService,
     private readonly adapterHost: HttpAdapterHost,
-  ) {}
+  ) {
+    const { url } = this.dataSource.options as { url: string };
+    this.probe = new ProbeConnection(url, PING_TIMEOUT_MS);
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.probe.close();
+  }
 
   async check(): Promise<HealthDto> {
     const postgres = (await this.pingPostgres()) ? 'ok' : 'unavailable';
@@ -42,10 +52,15 @@ export class HealthService {
       version: this.config.appVersion,
       timestamp: new Date().toISOString(),
       dependencies: { postgres },
-      // Reported, not a 503: stale snapshots are still served, with their freshness.
+      // Reported, not a 503: stale snapshots are still served, with their freshness. Read through
+      // the request pool, so bounded like the ping (a full pool: not known, reported lagging).
       freshness:
         postgres === 'ok'
-          ? await this.freshness.health().catch(() => 'lagging' as const)
+          ? await within(
+              this.freshness.health().catch(() => 'lagging' as const),
+              PING_TIMEOUT_MS,
+              'lagging' as const,
+            )
           : 'lagging',
     };
   }
@@ -78,11 +93,7 @@ export class HealthService {
   }
 
   private pingPostgres(): Promise<boolean> {
-    const ping = this.dataSource.query('SELECT 1').then(
-      () => true,
-      () => false,
-    );
-    return within(ping, PING_TIMEOUT_MS, false);
+    return within(this.probe.ping(), PING_TIMEOUT_MS, false);
   }
 
   private async migrationsApplied(): Promise<boolean> {
@@ -90,9 +101,9 @@ export class HealthService {
     const known = this.dataSource.migrations.map(
       (migration) => migration.name ?? migration.constructor.name,
     );
-    const check = this.dataSource
-      .query('SELECT name FROM typeorm_migrations')
-      .then((rows: { name: string }[]) => {
+    const check = this.probe
+      .query<{ name: string }>('SELECT name FROM typeorm_migrations')
+      .then((rows) => {
         const applied = new Set(rows.map((row) => row.name));
         return known.every((name) => applied.has(name));
       })

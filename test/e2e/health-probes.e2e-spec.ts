@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { startApp } from '../support/app.js';
 import { useTestApp, useTestDatabase } from '../support/context.js';
 import {
@@ -103,5 +104,50 @@ describe('readiness during shutdown', () => {
     expect((await waitForStatus(ctx.db.sql, run.body.data.id, ['completed'])).status).toBe(
       'completed',
     );
+  });
+});
+
+describe('readiness while the request pool is full', () => {
+  const ctx = useTestDatabase('migrated');
+
+  it('stays 200: the probes have a connection of their own', async () => {
+    const app = await startApp(ctx.db.url, {
+      env: {
+        DATABASE_POOL_SIZE: '2',
+        REPORT_QUERY_TIMEOUT_MS: '60000',
+        DATABASE_CONNECT_TIMEOUT_MS: '60000',
+      },
+    });
+    const locker = new pg.Client({ connectionString: ctx.db.url });
+    await locker.connect();
+    try {
+      await app.http.get('/api/v1/health/ready').expect(200);
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE metric_snapshots IN ACCESS EXCLUSIVE MODE');
+      // Cache misses that wait on the lock: both pooled connections held, more waiting.
+      const reads = Promise.all(
+        [1, 2, 3, 4].map((day) =>
+          app.http
+            .get(`/api/v1/reports/status-counts/run?date_from=2026-07-0${day}&date_to=2026-07-09`)
+            .then((res) => res.status),
+        ),
+      );
+      await waitFor('the pool to be full', async () => {
+        // Not on the locker: inside its transaction, pg_stat_activity stays as first read.
+        const { rows } = await ctx.db.sql.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+            WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+        return rows[0].n >= 2 ? true : undefined;
+      });
+      const ready = await app.http.get('/api/v1/health/ready').timeout(5000).expect(200);
+      expect(ready.body.data).toEqual(READY);
+      await app.http.get('/api/v1/health').timeout(5000).expect(200);
+      await locker.query('ROLLBACK');
+      expect(await reads).toEqual([200, 200, 200, 200]);
+    } finally {
+      await locker.end();
+      await app.close();
+    }
   });
 });

@@ -1,0 +1,71 @@
+import pg from 'pg';
+
+/** Closes `client`'s socket: end() waits for the server, which may not answer. */
+function destroy(client: pg.Client): void {
+  client.removeAllListeners('error');
+  client.on('error', () => undefined);
+  (
+    client as unknown as { connection: { stream: { destroy(): void } } }
+  ).connection.stream.destroy();
+}
+
+/**
+ * One PostgreSQL connection of the health probes' own. Through the request pool, a burst of
+ * slow queries that fills it would make `SELECT 1` wait for a connection, and readiness would
+ * take every instance out of the balancer at once while PostgreSQL answers fine. Opened on the
+ * first ping and again after a failure; a ping that fails or does not answer within `timeoutMs`
+ * drops the connection.
+ */
+export class ProbeConnection {
+  /** The connection, being opened or open; undefined: the next ping opens one. */
+  private client: Promise<pg.Client> | undefined;
+
+  constructor(
+    private readonly url: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** Whether PostgreSQL answers `SELECT 1` on this connection within the timeout. */
+  ping(): Promise<boolean> {
+    return this.query('SELECT 1').then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** The rows of `sql` on this connection; a failure (or no answer in time) drops it. */
+  async query<T extends pg.QueryResultRow>(sql: string): Promise<T[]> {
+    const client = (this.client ??= this.connect());
+    try {
+      return (await (await client).query<T>(sql)).rows;
+    } catch (error) {
+      if (this.client === client) this.client = undefined;
+      void client.then(destroy, () => undefined);
+      throw error;
+    }
+  }
+
+  /** Closes the connection (at shutdown). */
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    await client?.then((open) => open.end()).catch(() => undefined);
+  }
+
+  private connect(): Promise<pg.Client> {
+    const client = new pg.Client({
+      connectionString: this.url,
+      connectionTimeoutMillis: this.timeoutMs,
+      query_timeout: this.timeoutMs,
+      application_name: 'tally-probe',
+      keepAlive: true,
+    });
+    const connected = client.connect().then(() => client);
+    // Lost between pings (a restart, a terminated backend): forgotten, the next ping reconnects.
+    client.on('error', () => {
+      if (this.client === connected) this.client = undefined;
+      destroy(client);
+    });
+    return connected;
+  }
+}

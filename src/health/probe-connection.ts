@@ -19,6 +19,8 @@ function destroy(client: pg.Client): void {
 export class ProbeConnection {
   /** The connection, being opened or open; undefined: the next ping opens one. */
   private client: Promise<pg.Client> | undefined;
+  /** Closed at shutdown: no new connection is opened (`GET /health` is still served then). */
+  private closed = false;
 
   constructor(
     private readonly url: string,
@@ -33,23 +35,41 @@ export class ProbeConnection {
     );
   }
 
-  /** The rows of `sql` on this connection; a failure (or no answer in time) drops it. */
+  /**
+   * The rows of `sql` on this connection. A failure of the connection (or no answer in time)
+   * drops it; an error of the statement (PostgreSQL answered) keeps it.
+   */
   async query<T extends pg.QueryResultRow>(sql: string): Promise<T[]> {
+    if (this.closed) throw new Error('the probe connection is closed');
     const client = (this.client ??= this.connect());
     try {
       return (await (await client).query<T>(sql)).rows;
     } catch (error) {
-      if (this.client === client) this.client = undefined;
-      void client.then(destroy, () => undefined);
+      if (!(error instanceof pg.DatabaseError)) {
+        if (this.client === client) this.client = undefined;
+        void client.then(destroy, () => undefined);
+      }
       throw error;
     }
   }
 
-  /** Closes the connection (at shutdown). */
+  /**
+   * Closes the connection (at shutdown): ends the session, but waits at most the timeout for
+   * the server (a frozen one never answers), then closes the socket.
+   */
   async close(): Promise<void> {
+    this.closed = true;
     const client = this.client;
     this.client = undefined;
-    await client?.then((open) => open.end()).catch(() => undefined);
+    const open = await client?.catch(() => undefined);
+    if (!open) return;
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.timeoutMs);
+    });
+    await Promise.race([open.end().catch(() => undefined), waited]);
+    clearTimeout(timer);
+    destroy(open);
   }
 
   private connect(): Promise<pg.Client> {

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { startApp } from '../support/app.js';
+import { addDays, today } from '../support/reports.js';
 import { useTestApp, useTestDatabase } from '../support/context.js';
 import {
   AUTH,
@@ -126,12 +127,16 @@ describe('readiness while the request pool is full', () => {
       await locker.query('LOCK TABLE metric_snapshots IN ACCESS EXCLUSIVE MODE');
       // Cache misses that wait on the lock: both pooled connections held, more waiting.
       const reads = Promise.all(
-        [1, 2, 3, 4].map((day) =>
+        [2, 3, 4, 5].map((days) =>
           app.http
-            .get(`/api/v1/reports/status-counts/run?date_from=2026-07-0${day}&date_to=2026-07-09`)
+            .get(
+              `/api/v1/reports/status-counts/run?date_from=${addDays(today(), -days)}` +
+                `&date_to=${addDays(today(), -1)}`,
+            )
             .then((res) => res.status),
         ),
       );
+      reads.catch(() => undefined); // awaited below; a failed expectation must leave no rejection
       await waitFor('the pool to be full', async () => {
         // Not on the locker: inside its transaction, pg_stat_activity stays as first read.
         const { rows } = await ctx.db.sql.query(

@@ -151,12 +151,7 @@ function describe(
     const code = CODE_BY_STATUS[status] ?? 'invalid_request';
     // Nest's "Cannot GET /x", or a 404 of a route that is not the service's own (Swagger UI's
     // /docs/LICENSE): the service's routes answer a 404 with an ApiError.
-    if (code === 'not_found') {
-      const target = message.startsWith('Cannot ')
-        ? message.slice('Cannot '.length)
-        : `${request.method} ${request.url}`;
-      return noRoute(target, request, routes);
-    }
+    if (code === 'not_found') return noRoute(`${request.method} ${request.url}`, request, routes);
     return { status, body: { code, message, details: [] } };
   }
   if (exception && typeof exception === 'object') {

@@ -24,12 +24,12 @@ export interface RetentionRule {
 }
 
 /**
- * The first day a rebuild from `dateFrom` may start on when raw events before `eventsFrom` are
- * gone: a rebuild recounts whole buckets, and a `week` run starts on the Monday of
- * `dateFrom`'s week, so the first whole week kept starts on the first Monday from `eventsFrom`.
+ * The first day a `week` rebuild may start on when raw events before `eventsFrom` are gone: a
+ * week run recounts whole weeks from the Monday of its `date_from`, so the first week it can
+ * recount whole starts on the first Monday from `eventsFrom`.
  */
-function firstRebuildableDay(window: string, eventsFrom: string): string {
-  return window === 'week' ? bucketStartOf('week', addDays(eventsFrom, 6)) : eventsFrom;
+function firstWholeWeek(eventsFrom: string): string {
+  return bucketStartOf('week', addDays(eventsFrom, 6));
 }
 
 /**
@@ -47,24 +47,25 @@ export function retentionProblem(dateFrom: string, rule: RetentionRule): Problem
         `${rule.retentionDays} days of snapshots (the first day kept is ${start})`,
     };
   }
-  if (rule.eventsFrom === undefined) return undefined;
-  if (rule.window !== 'week' && dateFrom < rule.eventsFrom) {
-    return {
-      parameter: 'date_from',
-      message:
-        `date_from must not be before ${rule.eventsFrom}: raw events before it were deleted ` +
-        `(EVENT_RETENTION_DAYS), so their snapshots cannot be rebuilt`,
-    };
-  }
-  // A week run starts on the Monday of date_from's week: the day it may start on is a Monday.
-  const first = firstRebuildableDay(rule.window, rule.eventsFrom);
-  if (rule.window === 'week' && bucketStartOf('week', dateFrom) < first) {
+  const { eventsFrom } = rule;
+  if (eventsFrom === undefined) return undefined;
+  if (rule.window === 'week') {
+    const first = firstWholeWeek(eventsFrom);
+    if (bucketStartOf('week', dateFrom) >= first) return undefined;
     return {
       parameter: 'date_from',
       message:
         `date_from must not be before ${first}: a week run rebuilds whole weeks from Monday, ` +
-        `and raw events before ${rule.eventsFrom} were deleted (EVENT_RETENTION_DAYS), so the ` +
+        `and raw events before ${eventsFrom} were deleted (EVENT_RETENTION_DAYS), so the ` +
         `week of ${dateFrom} cannot be recounted whole`,
+    };
+  }
+  if (dateFrom < eventsFrom) {
+    return {
+      parameter: 'date_from',
+      message:
+        `date_from must not be before ${eventsFrom}: raw events before it were deleted ` +
+        `(EVENT_RETENTION_DAYS), so their snapshots cannot be rebuilt`,
     };
   }
   return undefined;

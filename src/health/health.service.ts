@@ -7,21 +7,9 @@ import { appConfig, type AppConfig } from '../config/app.config.js';
 import { FreshnessService } from '../freshness/freshness.service.js';
 import type { HealthDto, ReadinessDto } from './health.dto.js';
 import { ProbeConnection } from './probe-connection.js';
+import { within } from '../common/within.js';
 
 const PING_TIMEOUT_MS = 2000;
-
-/** Resolves to `work`'s result, or to `fallback` after `ms`. */
-async function within<T>(work: Promise<T>, ms: number, fallback: T): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<T>((resolve) => {
-    timer = setTimeout(() => resolve(fallback), ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 @Injectable()
 export class HealthService implements OnModuleDestroy {

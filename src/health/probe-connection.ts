@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { within } from '../common/within.js';
 
 /** Closes `client`'s socket: end() waits for the server, which may not answer. */
 function destroy(client: pg.Client): void {
@@ -63,12 +64,11 @@ export class ProbeConnection {
     this.client = undefined;
     const open = await client?.catch(() => undefined);
     if (!open) return;
-    let timer: NodeJS.Timeout | undefined;
-    const waited = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.timeoutMs);
-    });
-    await Promise.race([open.end().catch(() => undefined), waited]);
-    clearTimeout(timer);
+    await within(
+      open.end().catch(() => undefined),
+      this.timeoutMs,
+      undefined,
+    );
     destroy(open);
   }
 

@@ -10,12 +10,13 @@ import { RequestRecords } from '../http/access-log.js';
 import { corsOptions } from '../http/cors.js';
 import { EarlyAnswers } from '../http/early-answers.js';
 import { installEdgeHooks, JSON_CONTENT_TYPE } from '../http/edge.js';
-import { REQUEST_ID_HEADER, requestIdFrom } from '../http/request-id.js';
+import { REQUEST_ID_HEADER, RequestIds } from '../http/request-id.js';
 import { MAX_PARAM_LENGTH, RouteMethods } from '../http/route-methods.js';
 import { securityHeadersFor } from '../http/security-headers.js';
 import { METRICS_PATH } from '../metrics/metrics.controller.js';
 import { Metrics } from '../metrics/metrics.service.js';
 import { ApiKeys } from './api-keys.js';
+import { Secrets } from './secrets.js';
 import { EnvelopeInterceptor } from './envelope.interceptor.js';
 import { AllExceptionsFilter } from './exception.filter.js';
 import { registerBodyParsers } from './request-body.js';
@@ -34,6 +35,8 @@ export class TallyHttpAdapter extends FastifyAdapter {
   private closing = false;
   /** Access lines and HTTP metrics, also of requests refused before Fastify (see attach). */
   records!: RequestRecords;
+  /** Every request's id (see attach). */
+  requestIds!: RequestIds;
   /** Answers modules give ahead of Fastify (the report-run cache hits). */
   readonly early = new EarlyAnswers();
   /** The methods of every route (a wrong method gets 405). */
@@ -78,13 +81,14 @@ function socketError(
 export function createHttpAdapter(config: OperationsConfig, logger: Logger): TallyHttpAdapter {
   const headersFor = securityHeadersFor();
   const records = new RequestRecords(logger);
+  const requestIds = new RequestIds();
   const adapter = new TallyHttpAdapter({
     bodyLimit: config.bodyLimitBytes,
     // Fastify also takes a hop count, which Nest's option type leaves out.
     trustProxy: config.trustProxy as boolean | string,
     requestTimeout: config.requestTimeoutMs,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
-    genReqId: (request: IncomingMessage) => requestIdFrom(request.headers),
+    genReqId: (request: IncomingMessage) => requestIds.from(request.headers),
     // An HTTP/1.1 request without Host gets its 400 from the edge, in the envelope.
     http: { requireHostHeader: false },
     // Node's HTTP parser rejects some requests (e.g. headers over 16 KB) before Fastify routes
@@ -130,9 +134,21 @@ export function createHttpAdapter(config: OperationsConfig, logger: Logger): Tal
   });
   const server = adapter.getHttpServer();
   server.headersTimeout = config.headersTimeoutMs;
+  // `Expect: 100-continue`: Node would send `100 Continue` at once, inviting the body also for a
+  // request refused before its body is read (401, 404, 405, 413, 429). It is sent when something
+  // first reads the body instead; a refusal answers without it and closes the connection.
+  server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
+    const invite = (event: string | symbol) => {
+      if (event !== 'data' && event !== 'readable') return;
+      request.off('newListener', invite);
+      if (!response.headersSent) response.writeContinue();
+    };
+    request.on('newListener', invite);
+    server.emit('request', request, response);
+  });
   // An `Expect` other than 100-continue, which Node would refuse with an empty 417 of its own.
   server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
-    const requestId = requestIdFrom(request.headers);
+    const requestId = requestIds.from(request.headers);
     const body = errorBody('the Expect header may only ask for 100-continue', requestId);
     response
       .writeHead(417, {
@@ -153,6 +169,7 @@ export function createHttpAdapter(config: OperationsConfig, logger: Logger): Tal
     });
   });
   adapter.records = records;
+  adapter.requestIds = requestIds;
   return adapter;
 }
 
@@ -163,16 +180,16 @@ export function configureApp(app: NestFastifyApplication, logger: Logger): void 
   app.setGlobalPrefix(API_PREFIX, { exclude: [METRICS_PATH] });
   // First, so that its hooks run before any other (a GET with a body is refused with them).
   const adapter = app.getHttpAdapter() as TallyHttpAdapter;
-  adapter.records.attach(operations.metricsEnabled ? app.get(Metrics) : undefined, [
-    config.managementApiKey,
-    config.ingestApiKey,
-    operations.metricsToken ?? '',
-  ]);
+  const secrets = Secrets.of(config, operations);
+  adapter.records.attach(operations.metricsEnabled ? app.get(Metrics) : undefined, secrets);
+  adapter.requestIds.attach(secrets);
   installEdgeHooks(adapter.getInstance(), {
     config: operations,
     keys: new ApiKeys(config),
     ingestMaxBatch: config.ingestMaxBatch,
     records: adapter.records,
+    requestIds: adapter.requestIds,
+    secrets,
     early: adapter.early,
     routes: adapter.routes,
     closing: () => adapter.shutdownStarted,

@@ -181,6 +181,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
         ? 'the database did not answer in time; try again later'
         : DATABASE_UNAVAILABLE_MESSAGE;
       described = { status: 503, body: { code: 'service_unavailable', message, details: [] } };
+      // The access line says 503; this line says why (the driver's error, never its data).
+      this.logger.warn({ request_id: request.id, err: exception }, `answered 503: ${message}`);
     }
     if (!described) {
       this.logger.error(

@@ -1,13 +1,14 @@
 import { pino, type Logger } from 'pino';
 import { createLogger } from '../logging/logger.js';
 import { RequestRecords, type RequestRecord } from './access-log.js';
+import { Secrets } from '../common/secrets.js';
 
 const KEY = 'configured-management-key';
 
 function records(): RequestRecords {
   const logger = { isLevelEnabled: () => true, info: () => undefined } as unknown as Logger;
   const subject = new RequestRecords(logger);
-  subject.attach(undefined, [KEY, '']);
+  subject.attach(undefined, new Secrets([KEY, '']));
   return subject;
 }
 
@@ -22,7 +23,7 @@ describe(RequestRecords.name, () => {
   it('redacts a key percent-encoded, and a longer key before a shorter one inside it', () => {
     const logger = { isLevelEnabled: () => true, info: () => undefined } as unknown as Logger;
     const subject = new RequestRecords(logger);
-    subject.attach(undefined, ['a+b/c=', 'key', 'key-and-more']);
+    subject.attach(undefined, new Secrets(['a+b/c=', 'key', 'key-and-more']));
     expect(subject.loggedUrl(`/x/${encodeURIComponent('a+b/c=')}?q=key-and-more`)).toBe(
       '/x/[redacted]?q=[redacted]',
     );
@@ -37,7 +38,7 @@ describe(RequestRecords.name, () => {
     for (const url of escaped) expect(records().loggedUrl(url)).toContain('[redacted]');
     const logger = { isLevelEnabled: () => true, info: () => undefined } as unknown as Logger;
     const subject = new RequestRecords(logger);
-    subject.attach(undefined, ['a+b/c=', 's3cr%41t', 'zoë key']);
+    subject.attach(undefined, new Secrets(['a+b/c=', 's3cr%41t', 'zoë key']));
     for (const spelled of ['a%2bb%2fc%3d', 'a+b%2Fc%3D', 'a%2Bb/c=', 'a+b/c=']) {
       expect(subject.loggedUrl(`/x?q=${spelled}&w=1`)).toBe('/x?q=[redacted]&w=1');
     }
@@ -65,7 +66,7 @@ describe(RequestRecords.name, () => {
       { write: (line) => lines.push(line) },
     );
     const subject = new RequestRecords(logger);
-    subject.attach(undefined, [KEY]);
+    subject.attach(undefined, new Secrets([KEY]));
     const requests: RequestRecord[] = [
       {
         requestId: 'b1c2',

@@ -1,4 +1,5 @@
 import { symbols, type DestinationStream, type Logger } from 'pino';
+import type { Secrets } from '../common/secrets.js';
 import type { Metrics } from '../metrics/metrics.service.js';
 
 /** Longest request URL written to an access line. */
@@ -87,12 +88,9 @@ export class RequestRecords {
    * Once the app exists: its metrics (undefined: METRICS_ENABLED=false) and keys, the longest
    * first (so no key is left half redacted by a shorter one inside it).
    */
-  attach(metrics: Metrics | undefined, secrets: readonly string[]): void {
+  attach(metrics: Metrics | undefined, secrets: Secrets): void {
     this.metrics = metrics;
-    const patterns = [...new Set(secrets)]
-      .filter((secret) => secret.length > 0)
-      .sort((a, b) => b.length - a.length)
-      .map(anySpelling);
+    const patterns = [...secrets.texts].sort((a, b) => b.length - a.length).map(anySpelling);
     this.secrets = patterns.length > 0 ? new RegExp(patterns.join('|'), 'g') : undefined;
     this.loggedUrls.clear();
   }

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { ACCEPTED_KEYS, authenticationError, routeAccess } from '../common/api-key.guard.js';
 import { METRICS_PATH } from '../metrics/metrics.controller.js';
 import type { ApiKeys } from '../common/api-keys.js';
+import type { Secrets } from '../common/secrets.js';
 import type { OperationsConfig } from '../config/operations.config.js';
 import type { RequestRecords } from './access-log.js';
 import { clientAddressOf } from './client-address.js';
@@ -12,8 +13,14 @@ import { corsHeadersWithoutOrigin } from './cors.js';
 import type { EarlyAnswers } from './early-answers.js';
 import { RateLimiter, type EdgeRouteConfig } from './rate-limits.js';
 import type { RouteMethods } from './route-methods.js';
-import { announcesBody, headerError, queryEncodingError, unrouted } from './request-checks.js';
-import { REQUEST_ID_HEADER, requestIdFrom } from './request-id.js';
+import {
+  announcesBody,
+  headerError,
+  queryEncodingError,
+  secretActorError,
+  unrouted,
+} from './request-checks.js';
+import { REQUEST_ID_HEADER, type RequestIds } from './request-id.js';
 import { securityHeadersFor } from './security-headers.js';
 
 /** The ingestion route, the one route whose body may be larger than BODY_LIMIT_BYTES. */
@@ -35,6 +42,9 @@ export interface EdgeOptions {
   keys: ApiKeys;
   ingestMaxBatch: number;
   records: RequestRecords;
+  requestIds: RequestIds;
+  /** The configured keys and token, which no `X-Actor` may contain. */
+  secrets: Secrets;
   /** Answers given ahead of Fastify (see answerEarly). */
   early: EarlyAnswers;
   /** Filled with every route as it is registered (for 405 answers). */
@@ -55,7 +65,8 @@ export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
  * - `onRequest`: the security headers and `X-Request-Id` on the reply, a 400 for a repeated
  *   identity or credential header, then the rate limits, then the 404 or 405 of a request no
  *   route takes and the 401 of a protected route without its key (both before the body is
- *   read), then a 400 for a query string that is not valid percent-encoded UTF-8;
+ *   read), then a 400 for a query string that is not valid percent-encoded UTF-8, and for an
+ *   `X-Actor` containing a key;
  * - `onResponse`: the request's access line and HTTP metric (RequestRecords), and a 401 of a
  *   protected route counted against the caller's failed authentications.
  *
@@ -89,7 +100,8 @@ export function installEdgeHooks(fastify: FastifyInstance, options: EdgeOptions)
       (access === 'public'
         ? undefined
         : authenticationError(keys, request.headers, ACCEPTED_KEYS[access])) ??
-      queryEncodingError(request);
+      queryEncodingError(request) ??
+      secretActorError(request.raw, options.secrets);
     // Refused before its body is read: the connection closes after the answer, rather than
     // reading (and dropping) however much body the client still sends.
     if (refused && announcesBody(request.raw)) void reply.header('connection', 'close');
@@ -140,7 +152,7 @@ export function installEdgeHooks(fastify: FastifyInstance, options: EdgeOptions)
     const started = performance.now();
     const answer = respond(url, started);
     if (answer === undefined) return false;
-    const requestId = requestIdFrom(headers);
+    const requestId = options.requestIds.from(headers);
     const responseHeaders = apiHeaders.slice();
     responseHeaders.push(REQUEST_ID_HEADER, requestId, 'content-type', JSON_CONTENT_TYPE);
     responseHeaders.push('content-length', String(answer.body.length));

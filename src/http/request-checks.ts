@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyError, FastifyRequest } from 'fastify';
 import { ApiError } from '../common/api-error.js';
 import { shownParameter } from '../common/input-rules.js';
+import type { Secrets } from '../common/secrets.js';
 import { repeatedHeader } from './repeated-headers.js';
 
 // What the HTTP edge refuses of a request before anything else reads it (see installEdgeHooks).
@@ -34,6 +35,18 @@ export function headerError(request: IncomingMessage): ApiError | undefined {
     return ApiError.invalid(message, [{ parameter: 'Host', message }]);
   }
   return undefined;
+}
+
+/**
+ * A 400 for an `X-Actor` that contains a configured key or token: an actor is stored with what
+ * it did, listed in the audit trail and may label a metric, so a key sent there by mistake
+ * would be kept and shown.
+ */
+export function secretActorError(request: IncomingMessage, secrets: Secrets): ApiError | undefined {
+  const actor = request.headers['x-actor'];
+  if (typeof actor !== 'string' || !secrets.foundIn(actor)) return undefined;
+  const message = 'X-Actor must not contain an API key or token';
+  return ApiError.invalid(message, [{ parameter: 'X-Actor', message }]);
 }
 
 /** A `%` not followed by two hexadecimal digits. */

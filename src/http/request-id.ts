@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { Secrets } from '../common/secrets.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
@@ -7,11 +8,24 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 const VALID_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
- * The id of a request: the caller's `X-Request-Id` when it is 1–128 characters of
- * `[A-Za-z0-9._:-]`, else a new UUID. (A header sent twice reaches here joined with ", ", so it
- * never qualifies; the edge then refuses the request, see repeated-headers.ts.)
+ * Gives every request its id: the caller's `X-Request-Id` when it is 1–128 characters of
+ * `[A-Za-z0-9._:-]` and contains no configured secret (an id is logged; a client that sends its
+ * key there by mistake must not have it written to every line), else a new UUID. (A header sent
+ * twice reaches here joined with ", ", so it never qualifies; the edge then refuses the request,
+ * see repeated-headers.ts.)
  */
-export function requestIdFrom(headers: IncomingHttpHeaders): string {
-  const given = headers[REQUEST_ID_HEADER];
-  return typeof given === 'string' && VALID_REQUEST_ID.test(given) ? given : randomUUID();
+export class RequestIds {
+  private secrets = Secrets.NONE;
+
+  /** Once the configuration is read (the HTTP adapter exists before it). */
+  attach(secrets: Secrets): void {
+    this.secrets = secrets;
+  }
+
+  from(headers: IncomingHttpHeaders): string {
+    const given = headers[REQUEST_ID_HEADER];
+    return typeof given === 'string' && VALID_REQUEST_ID.test(given) && !this.secrets.foundIn(given)
+      ? given
+      : randomUUID();
+  }
 }

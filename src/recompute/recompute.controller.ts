@@ -1,10 +1,23 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Query,
+} from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiError } from '../common/api-error.js';
 import { Enveloped } from '../common/envelope.js';
 import { ManagementAuth } from '../common/api-key.guard.js';
 import { ApiEnvelope } from '../common/openapi.js';
+import { Secrets } from '../common/secrets.js';
 import { NoParameters } from '../common/validation.js';
+import { appConfig, type AppConfig } from '../config/app.config.js';
+import { operationsConfig, type OperationsConfig } from '../config/operations.config.js';
 import { CreateRecomputationDto } from './dto/create-recomputation.dto.js';
 import { ListRecomputationsQuery } from './dto/list-recomputations.query.js';
 import { RecomputeRunDto, toRunDto } from './dto/recompute-run.dto.js';
@@ -24,7 +37,15 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 @ManagementAuth()
 @Controller('recomputations')
 export class RecomputeController {
-  constructor(private readonly recompute: RecomputeService) {}
+  private readonly secrets: Secrets;
+
+  constructor(
+    private readonly recompute: RecomputeService,
+    @Inject(appConfig.KEY) config: AppConfig,
+    @Inject(operationsConfig.KEY) operations: OperationsConfig,
+  ) {
+    this.secrets = Secrets.of(config, operations);
+  }
 
   @Post()
   @HttpCode(202)
@@ -52,7 +73,7 @@ export class RecomputeController {
     @Query() _query: NoParameters,
     @Headers('x-actor') actorHeader?: string | string[],
   ): Promise<RecomputeRunDto> {
-    const resolved = resolveActor(body.requested_by, actorHeader);
+    const resolved = resolveActor(body.requested_by, actorHeader, this.secrets);
     if ('problem' in resolved) throw ApiError.problems([resolved.problem]);
     const run = await this.recompute.trigger(
       {

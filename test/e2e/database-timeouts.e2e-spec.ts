@@ -17,7 +17,11 @@ import { startFreezableProxy, type FreezableProxy } from '../support/tcp-proxy.j
  */
 const ANSWER_WITHIN_MS = 5000;
 
-const ENV = { REPORT_QUERY_TIMEOUT_MS: '1000', DATABASE_CONNECT_TIMEOUT_MS: '1000' };
+const ENV = {
+  REPORT_QUERY_TIMEOUT_MS: '1000',
+  DATABASE_CONNECT_TIMEOUT_MS: '1000',
+  LOG_LEVEL: 'warn',
+};
 
 const unavailable = (message: string) => ({
   error: {
@@ -145,9 +149,13 @@ describe('PostgreSQL that stops answering (the service talks to it through a pro
 describe('a database closed to connections (ALTER DATABASE … ALLOW_CONNECTIONS false)', () => {
   const ctx = useTestDatabase('migrated');
   let app: TestApp;
+  const lines: string[] = [];
 
   beforeAll(async () => {
-    app = await startApp(ctx.db.url, { env: ENV });
+    app = await startApp(ctx.db.url, {
+      env: { ...ENV, LOG_LEVEL: 'warn' },
+      logDestination: { write: (line: string) => void lines.push(line) },
+    });
   });
   afterAll(() => app?.close());
 
@@ -177,6 +185,16 @@ describe('a database closed to connections (ALTER DATABASE … ALLOW_CONNECTIONS
         const res = await app.http.get('/api/v1/reports').timeout(ANSWER_WITHIN_MS).expect(503);
         expect(res.body).toEqual(unavailable('the database is unavailable; try again later'));
         expect(res.headers['retry-after']).toBe('5');
+        // The log says why, under the request's id.
+        const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+        const warning = entries.find(
+          (entry) => entry.request_id === res.headers['x-request-id'] && entry.msg !== 'request',
+        );
+        expect(warning).toMatchObject({
+          level: 40,
+          msg: 'answered 503: the database is unavailable; try again later',
+          err: { code: '55000', routine: 'CheckMyDatabase' },
+        });
       }
     } finally {
       await admin.query(`ALTER DATABASE "${ctx.db.name}" ALLOW_CONNECTIONS true`);

@@ -1,6 +1,8 @@
 import { MAX_JSON_DEPTH } from '../../src/common/request-body.js';
+import { MANAGEMENT_KEY } from '../support/app.js';
 import { useTestApp } from '../support/context.js';
 import { INGEST_AUTH, newEvent } from '../support/events.js';
+import { continueRequest } from '../support/raw-http.js';
 import { AUTH, RUNS_URL as RUNS, runBody } from '../support/recompute.js';
 
 const JSON_TYPE = 'application/json';
@@ -287,6 +289,28 @@ describe('request bodies: JSON only, refused as a whole with a message saying wh
 
     it('is not assumed from an empty Content-Length', async () => {
       await ctx.http.get('/api/v1/reports').set('Content-Length', '0').expect(200);
+    });
+  });
+
+  describe('Expect: 100-continue', () => {
+    const head = (line: string, key = true) =>
+      `${line} HTTP/1.1\r\nContent-Type: ${JSON_TYPE}` +
+      (key ? `\r\nX-Management-Key: ${MANAGEMENT_KEY}` : '');
+    const server = () => ctx.app.app.getHttpServer();
+
+    it('invites the body once the body is read', async () => {
+      const answer = await continueRequest(server(), head(`POST ${RUNS}`), '{"broken":');
+      expect(answer).toEqual({ continued: true, status: 400 });
+    });
+
+    it.each([
+      ['a body over the limit', `POST ${RUNS}`, true, 413, 10 * 1024 * 1024],
+      ['a missing key', `POST ${RUNS}`, false, 401, undefined],
+      ['an unknown path', 'POST /api/v1/nowhere', true, 404, undefined],
+      ['a method the path does not take', `PUT ${RUNS}`, true, 405, undefined],
+    ])('refuses %s without inviting the body', async (_name, line, key, status, length) => {
+      const answer = await continueRequest(server(), head(line, key), '{}', length);
+      expect(answer).toEqual({ continued: false, status });
     });
   });
 

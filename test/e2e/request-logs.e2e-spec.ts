@@ -184,6 +184,64 @@ describe('request ids and access lines', () => {
     }
     expect(text.toLowerCase()).not.toContain('bearer');
   });
+
+  it('never takes an id containing a key: a new id is logged and echoed instead', async () => {
+    for (const given of [MANAGEMENT_KEY, `trace-${INGEST_KEY}`, METRICS_TOKEN]) {
+      const res = await ctx.http.get('/api/v1/reports').set('X-Request-Id', given).expect(200);
+      const id = res.headers['x-request-id'];
+      expect(id).toMatch(UUID);
+      expect(logs.accessLine(id)).toMatchObject({ route: '/api/v1/reports', status: 200 });
+      // Also on the path that answers cache hits ahead of Fastify.
+      const run = '/api/v1/reports/status-counts/run?date_from=2026-01-01&date_to=2026-01-02';
+      await ctx.http.get(run).expect(200);
+      const hit = await ctx.http.get(run).set('X-Request-Id', given).expect(200);
+      expect(hit.body.data.cache_hit).toBe(true);
+      expect(hit.headers['x-request-id']).toMatch(UUID);
+    }
+    expect(logs.text()).not.toContain(MANAGEMENT_KEY);
+    expect(logs.text()).not.toContain(INGEST_KEY);
+    expect(logs.text()).not.toContain(METRICS_TOKEN);
+  });
+
+  it('refuses an actor containing a key (an actor is stored, audited and a metric label)', async () => {
+    const trigger = {
+      report_slug: 'status-counts',
+      window: 'day',
+      date_from: '2026-01-01',
+      date_to: '2026-01-02',
+    };
+    const before = await ctx.db.sql.query('SELECT count(*)::int AS n FROM recompute_runs');
+    const header = await ctx.http
+      .post('/api/v1/recomputations')
+      .set('X-Management-Key', MANAGEMENT_KEY)
+      .set('X-Actor', `ops ${MANAGEMENT_KEY}`)
+      .send(trigger)
+      .expect(400);
+    const headerMessage = 'X-Actor must not contain an API key or token';
+    expect(header.body.error).toMatchObject({
+      message: headerMessage,
+      details: [{ parameter: 'X-Actor', message: headerMessage }],
+    });
+    await ctx.http
+      .post('/api/v1/events')
+      .set('X-Ingest-Key', INGEST_KEY)
+      .set('X-Actor', INGEST_KEY)
+      .send({ events: [] })
+      .expect(400)
+      .expect((res) => expect(res.body.error.details[0].parameter).toBe('X-Actor'));
+    const body = await ctx.http
+      .post('/api/v1/recomputations')
+      .set('X-Management-Key', MANAGEMENT_KEY)
+      .send({ ...trigger, requested_by: METRICS_TOKEN })
+      .expect(400);
+    const bodyMessage = 'requested_by must not contain an API key or token';
+    expect(body.body.error).toMatchObject({
+      message: bodyMessage,
+      details: [{ parameter: 'requested_by', message: bodyMessage }],
+    });
+    const after = await ctx.db.sql.query('SELECT count(*)::int AS n FROM recompute_runs');
+    expect(after.rows[0].n).toBe(before.rows[0].n);
+  });
 });
 
 describe('identity and credential headers sent twice', () => {

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 
 export interface RawResponse {
   status: number;
@@ -20,11 +20,7 @@ export async function rawRequest(
   body = '',
   { host = true, contentLength = true } = {},
 ): Promise<RawResponse> {
-  const listener = server.listen(0, '127.0.0.1');
-  await once(listener, 'listening');
-  try {
-    const { port } = listener.address() as AddressInfo;
-    const socket = connect(port, '127.0.0.1');
+  return connected(server, async (socket) => {
     const length = Buffer.byteLength(body);
     const hostLine = host ? '\r\nHost: 127.0.0.1' : '';
     const lengthLine = contentLength ? `\r\nContent-Length: ${length}` : '';
@@ -43,7 +39,49 @@ export async function rawRequest(
       }),
     );
     return { status: Number(statusLine.split(' ')[1]), headers, body: rest.join('\r\n\r\n') };
+  });
+}
+
+/** Runs `talk` over a connection to `server`, listening on a free port meanwhile. */
+async function connected<T>(server: Server, talk: (socket: Socket) => Promise<T>): Promise<T> {
+  const listener = server.listen(0, '127.0.0.1');
+  await once(listener, 'listening');
+  try {
+    const { port } = listener.address() as AddressInfo;
+    return await talk(connect(port, '127.0.0.1'));
   } finally {
     await new Promise((resolve) => listener.close(resolve));
   }
+}
+
+/**
+ * Sends `head` (request line and headers, without the blank line) with `Expect: 100-continue`
+ * and the `Content-Length` of `body` (or `declaredLength`), and sends `body` only once the
+ * server answers `100 Continue`, as a client should. The server closes the connection after its
+ * final response (`Connection: close`).
+ */
+export async function continueRequest(
+  server: Server,
+  head: string,
+  body: string,
+  declaredLength = Buffer.byteLength(body),
+): Promise<{ continued: boolean; status: number }> {
+  return connected(server, async (socket) => {
+    socket.write(
+      `${head}\r\nHost: 127.0.0.1\r\nConnection: close\r\nExpect: 100-continue\r\n` +
+        `Content-Length: ${declaredLength}\r\n\r\n`,
+    );
+    let text = '';
+    let continued = false;
+    for await (const chunk of socket) {
+      text += (chunk as Buffer).toString('latin1');
+      const end = text.indexOf('\r\n\r\n');
+      if (!continued && text.startsWith('HTTP/1.1 100 ') && end !== -1) {
+        continued = true;
+        text = text.slice(end + 4);
+        socket.write(body);
+      }
+    }
+    return { continued, status: Number(text.split(' ')[1]) };
+  });
 }

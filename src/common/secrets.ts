@@ -1,0 +1,39 @@
+import type { AppConfig } from '../config/app.config.js';
+import type { OperationsConfig } from '../config/operations.config.js';
+
+/**
+ * The configured secrets (the two API keys and the metrics token), which no value the service
+ * stores, logs or labels a metric with may contain: a request id, an actor. Compared as they
+ * are and as their UTF-8 bytes read one character per byte (how Node reads a header value).
+ */
+export class Secrets {
+  static readonly NONE = new Secrets([]);
+
+  /** Each secret once, as configured. */
+  readonly texts: readonly string[];
+  private readonly spellings: readonly string[];
+
+  constructor(secrets: readonly string[]) {
+    this.texts = [...new Set(secrets)].filter((secret) => secret !== '');
+    this.spellings = [
+      ...new Set(this.texts.flatMap((secret) => [secret, Buffer.from(secret).toString('latin1')])),
+    ];
+  }
+
+  /** The configured API keys and metrics token. */
+  static of(
+    config: Pick<AppConfig, 'managementApiKey' | 'ingestApiKey'>,
+    operations: Pick<OperationsConfig, 'metricsToken'>,
+  ): Secrets {
+    return new Secrets([
+      config.managementApiKey,
+      config.ingestApiKey,
+      operations.metricsToken ?? '',
+    ]);
+  }
+
+  /** Whether `text` contains a secret. */
+  foundIn(text: string): boolean {
+    return this.spellings.some((secret) => text.includes(secret));
+  }
+}

@@ -78,10 +78,56 @@ function socketError(
   );
 }
 
+/**
+ * Runs `then` once the responses in flight on `socket` are sent: a request HTTP cannot read may
+ * follow requests pipelined on the same connection that are still being answered, and their
+ * responses must not be lost (the client would not know they were carried out).
+ */
+function afterResponses(socket: Duplex, then: () => void): void {
+  const current = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (!current || current.writableFinished) {
+    then();
+    return;
+  }
+  // Sent ('finish') or given up ('close'): the server then hands the socket to the next
+  // pipelined response, if any.
+  let done = false;
+  const next = () => {
+    if (done) return;
+    done = true;
+    setImmediate(() => afterResponses(socket, then));
+  };
+  current.once('finish', next).once('close', next);
+}
+
 export function createHttpAdapter(config: OperationsConfig, logger: Logger): TallyHttpAdapter {
   const headersFor = securityHeadersFor();
   const records = new RequestRecords(logger);
   const requestIds = new RequestIds();
+  const refusedSockets = new WeakSet<Duplex>();
+  /** Answers a request HTTP cannot read (see clientErrorHandler), then closes the connection. */
+  const refuseClient = (error: Error & { code?: string }, socket: Duplex) => {
+    if (!socket.writable) return;
+    const [status, message] =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'request headers are too large']
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'the request was not received in time']
+          : [400, 'malformed HTTP request'];
+    const requestId = randomUUID();
+    logger.warn({ request_id: requestId, status, code: error.code }, `client error: ${message}`);
+    socket.end(socketError(status, message, requestId, headersFor('/api/')));
+    const remoteAddress = (socket as { remoteAddress?: string }).remoteAddress ?? null;
+    records.record({
+      requestId,
+      method: null,
+      route: null,
+      url: null,
+      status,
+      ms: 0,
+      remoteAddress,
+    });
+  };
   const adapter = new TallyHttpAdapter({
     bodyLimit: config.bodyLimitBytes,
     // Fastify also takes a hop count, which Nest's option type leaves out.
@@ -94,26 +140,10 @@ export function createHttpAdapter(config: OperationsConfig, logger: Logger): Tal
     // Node's HTTP parser rejects some requests (e.g. headers over 16 KB) before Fastify routes
     // them; answer those in the envelope too, then close the connection.
     clientErrorHandler: (error: Error & { code?: string }, socket: Duplex) => {
-      if (!socket.writable) return;
-      const [status, message] =
-        error.code === 'HPE_HEADER_OVERFLOW'
-          ? [431, 'request headers are too large']
-          : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-            ? [408, 'the request was not received in time']
-            : [400, 'malformed HTTP request'];
-      const requestId = randomUUID();
-      logger.warn({ request_id: requestId, status, code: error.code }, `client error: ${message}`);
-      socket.end(socketError(status, message, requestId, headersFor('/api/')));
-      const remoteAddress = (socket as { remoteAddress?: string }).remoteAddress ?? null;
-      records.record({
-        requestId,
-        method: null,
-        route: null,
-        url: null,
-        status,
-        ms: 0,
-        remoteAddress,
-      });
+      // The parser reports every later chunk of a connection it gave up on as well.
+      if (refusedSockets.has(socket)) return;
+      refusedSockets.add(socket);
+      afterResponses(socket, () => refuseClient(error, socket));
     },
     // The router rejects some URLs before Nest sees them; answer those in the envelope too.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {

@@ -74,7 +74,8 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
 
   /**
    * `POST /refresh`: runs for every dirty bucket now, whatever the intervals, requested by
-   * `actor` (the caller's `X-Actor`, else `scheduler`).
+   * `actor` (the caller's `X-Actor`, else `scheduler`); like a round, it leaves a report and
+   * window with a run pending or running to that run.
    */
   refreshNow(actor = SCHEDULER_ACTOR): Promise<RecomputeRun[]> {
     return withAdvisoryLock(this.dataSource, SCHEDULER_LOCK, () => this.round(true, actor));
@@ -101,7 +102,8 @@ export class RefreshScheduler implements OnApplicationBootstrap, OnModuleDestroy
     const runs: RecomputeRun[] = [];
     for (const scope of await this.freshness.scopes(today, eventsFrom)) {
       if (scope.days.length === 0) continue;
-      if (!force && (scope.busy || !this.isDue(scope, now))) continue;
+      // A run in progress may still clear these marks: the next round sees what it left.
+      if (scope.busy || (!force && !this.isDue(scope, now))) continue;
       for (const range of planRanges(scope.window, scope.days, this.config.maxReportRangeDays)) {
         const outcome = await this.create(scope, range, actor);
         if (outcome === 'stop') return runs;

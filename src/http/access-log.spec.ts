@@ -20,6 +20,14 @@ describe(RequestRecords.name, () => {
     expect(records().loggedUrl('/api/v1/reports?window=day')).toBe('/api/v1/reports?window=day');
   });
 
+  it('redacts user credentials of an absolute-form target', () => {
+    expect(records().loggedUrl('http://admin:hunter2@x/api/v1/events?limit=1')).toBe(
+      'http://[redacted]@x/api/v1/events?limit=1',
+    );
+    expect(records().loggedUrl('HTTP://admin@x:80/a?b=c@d')).toBe('HTTP://[redacted]@x:80/a?b=c@d');
+    expect(records().loggedUrl('/a?b=user:pw@host')).toBe('/a?b=user:pw@host');
+  });
+
   it('redacts a key percent-encoded, and a longer key before a shorter one inside it', () => {
     const logger = { isLevelEnabled: () => true, info: () => undefined } as unknown as Logger;
     const subject = new RequestRecords(logger);

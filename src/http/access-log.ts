@@ -1,6 +1,7 @@
 import { symbols, type DestinationStream, type Logger } from 'pino';
 import type { Secrets } from '../common/secrets.js';
 import type { Metrics } from '../metrics/metrics.service.js';
+import { TARGET_USERINFO } from './request-checks.js';
 
 /** Longest request URL written to an access line. */
 const MAX_LOGGED_URL = 1000;
@@ -133,11 +134,13 @@ export class RequestRecords {
   }
 
   /**
-   * `url` as an access line shows it: secrets redacted, however they were escaped, then cut at
-   * MAX_LOGGED_URL characters (in that order, so a cut never leaves part of a secret).
+   * `url` as an access line shows it: secrets redacted, however they were escaped, and user
+   * credentials (`http://user:pw@host/…`), then cut at MAX_LOGGED_URL characters (in that order,
+   * so a cut never leaves part of a secret).
    */
   loggedUrl(url: string): string {
     let shown = this.secrets ? url.replace(this.secrets, REDACTED) : url;
+    if (!shown.startsWith('/')) shown = shown.replace(TARGET_USERINFO, `$1${REDACTED}@`);
     if (shown.includes('?')) shown = shown.replace(SECRET_PARAMETER, `$1${REDACTED}`);
     return shown.length > MAX_LOGGED_URL ? `${shown.slice(0, MAX_LOGGED_URL)}…` : shown;
   }

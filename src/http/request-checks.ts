@@ -23,11 +23,21 @@ function repeatedHeaderError(name: string): ApiError {
 }
 
 /**
- * A 400 for headers no request may have: an identity or credential header sent twice, or an
- * HTTP/1.1 request without `Host` (Node would answer that with an empty 400 of its own; the
- * server leaves it to this hook, see createHttpAdapter).
+ * The scheme and user information of an absolute-form request target with credentials
+ * (`http://user:password@host/…`), which HTTP says to treat as an error.
+ */
+export const TARGET_USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i;
+
+/**
+ * A 400 for what no request may have: user credentials in the request target, an identity or
+ * credential header sent twice, or an HTTP/1.1 request without `Host` (Node would answer that
+ * with an empty 400 of its own; the server leaves it to this hook, see createHttpAdapter).
  */
 export function headerError(request: IncomingMessage): ApiError | undefined {
+  const url = request.url ?? '';
+  if (!url.startsWith('/') && TARGET_USERINFO.test(url)) {
+    return ApiError.invalid('the request target must not contain user credentials (user@host)');
+  }
   const repeated = repeatedHeader(request.rawHeaders);
   if (repeated !== undefined) return repeatedHeaderError(repeated);
   if (request.httpVersion === '1.1' && request.headers.host === undefined) {

@@ -6,7 +6,15 @@ import { startApp, type TestApp } from '../support/app.js';
 import { TestClock } from '../support/clock.js';
 import { useTestApp } from '../support/context.js';
 import { dirtyMarks, INGEST_AUTH, newEvent } from '../support/events.js';
-import { AUTH, expectedRows, storedRows, waitForStatus } from '../support/recompute.js';
+import {
+  AUTH,
+  expectedRows,
+  installGate,
+  setGate,
+  storedRows,
+  waitAtGate,
+  waitForStatus,
+} from '../support/recompute.js';
 import { addDays, today } from '../support/reports.js';
 
 const REPORTS = ['volume-by-period', 'status-counts', 'top-entities'] as const;
@@ -215,6 +223,36 @@ describe('the refresh scheduler keeps the snapshots fresh by itself', () => {
           s.dirty_days === 0 && s.next_refresh_at === null,
       ),
     ).toBe(true);
+  });
+
+  it('leaves a report and window with a run in progress to that run, also when asked now', async () => {
+    const ingest = (id: number, offset: number) =>
+      ctx.http
+        .post('/api/v1/events')
+        .set(INGEST_AUTH)
+        .send({ events: [newEvent(id, { occurred_at: `${day(offset)}T09:00:00Z` })] })
+        .expect(200);
+    await installGate(ctx.db.sql);
+    await setGate(ctx.db.sql, true);
+    let first: Run[];
+    try {
+      await ingest(300, -5);
+      first = (await ctx.http.post('/api/v1/refresh').set(AUTH).expect(202)).body.data;
+      expect(first).toHaveLength(SCOPES.length);
+      await waitAtGate(ctx.db.sql);
+      // A day weeks away turns dirty while those runs are pending or running: it waits for them
+      // (two instances asked at once would otherwise rebuild the same scopes twice).
+      await ingest(301, -40);
+      expect((await ctx.http.post('/api/v1/refresh').set(AUTH).expect(202)).body.data).toEqual([]);
+    } finally {
+      await setGate(ctx.db.sql, false);
+    }
+    await settled(ctx.db.sql, first);
+    const second = (await ctx.http.post('/api/v1/refresh').set(AUTH).expect(202)).body.data;
+    expect(second).toHaveLength(SCOPES.length);
+    await settled(ctx.db.sql, second);
+    expect(await dirtyMarks(ctx.db.sql)).toEqual([]);
+    await expectTruth(ctx, day(-90), today());
   });
 
   it('needs the management key', async () => {

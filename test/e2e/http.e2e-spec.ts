@@ -1,6 +1,8 @@
 import { MAX_PARAM_LENGTH } from '../../src/http/route-methods.js';
 import { REPORT_SLUGS } from '../../src/snapshots/report-catalog.js';
+import { MANAGEMENT_KEY } from '../support/app.js';
 import { useTestApp } from '../support/context.js';
+import { rawExchange } from '../support/raw-http.js';
 
 const errorBody = (code: string) => ({
   error: {
@@ -121,6 +123,23 @@ describe('HTTP basics: envelope, errors, OpenAPI', () => {
     const res = await ctx.http.get(url).expect(400);
     const message = `${name} is not valid percent-encoded UTF-8`;
     expect(res.body.error).toMatchObject({ message, details: [{ parameter: name, message }] });
+  });
+
+  it('answers requests pipelined before one HTTP cannot read, then refuses that one', async () => {
+    const body = JSON.stringify({ slug: 'pipelined', provider_name: 'Pipelined' });
+    const create =
+      `POST /api/v1/sources HTTP/1.1\r\nHost: x\r\nX-Management-Key: ${MANAGEMENT_KEY}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+    const read = 'GET /api/v1/sources HTTP/1.1\r\nHost: x\r\n\r\n';
+    const text = await rawExchange(
+      ctx.app.app.getHttpServer(),
+      `${create}${read}NOT HTTP AT ALL\r\n\r\n`,
+    );
+    const statuses = [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((match) => Number(match[1]));
+    // A response's body runs straight into the next response's status line.
+    expect(statuses).toEqual([201, 200, 400]);
+    expect(text).toContain('"slug":"pipelined"');
+    expect(text).toContain('"message":"malformed HTTP request"');
   });
 
   it('leaves the query string of /metrics alone (Prometheus may add parameters)', async () => {

@@ -70,6 +70,20 @@ describe('security headers', () => {
   });
 
   it.each([
+    [
+      'with user credentials in an absolute-form target',
+      'GET http://admin:hunter2@tally.example/api/v1/reports HTTP/1.1',
+      true,
+      400,
+      'the request target must not contain user credentials (user@host)',
+    ],
+    [
+      'with user credentials on the path of cache hits',
+      'GET http://admin@tally.example/api/v1/reports/status-counts/run?window=week HTTP/1.1',
+      true,
+      400,
+      'the request target must not contain user credentials (user@host)',
+    ],
     ['without Host', 'GET /api/v1/reports HTTP/1.1', false, 400, 'must send a Host header'],
     [
       'with two Hosts',
@@ -86,7 +100,7 @@ describe('security headers', () => {
       'Expect',
     ],
   ])(
-    'of an API, and the envelope, are on a request Node refuses by itself (%s)',
+    'of an API, and the envelope, are on a request refused before any route (%s)',
     async (_name, head, host, status, message) => {
       const res = await rawRequest(ctx.app.app.getHttpServer(), Buffer.from(head), '', { host });
       expect(res.status).toBe(status);

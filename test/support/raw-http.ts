@@ -42,6 +42,19 @@ export async function rawRequest(
   });
 }
 
+/**
+ * Sends `bytes` over one connection to `server` (several requests pipelined, say) and returns
+ * everything the server sends until it closes the connection.
+ */
+export async function rawExchange(server: Server, bytes: string): Promise<string> {
+  return connected(server, async (socket) => {
+    socket.write(bytes);
+    const chunks: Buffer[] = [];
+    for await (const chunk of socket) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  });
+}
+
 /** Runs `talk` over a connection to `server`, listening on a free port meanwhile. */
 async function connected<T>(server: Server, talk: (socket: Socket) => Promise<T>): Promise<T> {
   const listener = server.listen(0, '127.0.0.1');

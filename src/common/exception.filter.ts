@@ -1,7 +1,6 @@
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { requestPath } from '../http/security-headers.js';
 import type { RouteMethods } from '../http/route-methods.js';
 import { ApiError, type ErrorCode } from './api-error.js';
 import { isDatabaseTimeout, isDatabaseUnavailable } from './database-errors.js';
@@ -94,18 +93,6 @@ function bounded(body: ErrorBody): ErrorBody {
 }
 
 /**
- * The path of `url` as the router matches it: percent-encoded characters decoded, except those
- * that would change the path's structure (`%2F` stays one segment's text). Undecodable: ''.
- */
-function routedPath(url: string): string {
-  try {
-    return decodeURI(requestPath(url));
-  } catch {
-    return '';
-  }
-}
-
-/**
  * Nest's answer to a request no route matched (`what` is its method and URL, cut at
  * MAX_SHOWN_TARGET characters): 405 with the methods of the path when routes exist for it with
  * other methods only, else 404. (A route of the request's own method also ends here when it
@@ -113,7 +100,7 @@ function routedPath(url: string): string {
  */
 function noRoute(target: string, request: FastifyRequest, routes: RouteMethods): Described {
   const what = shownName(target, MAX_SHOWN_TARGET);
-  const allowed = routes.allowedFor(routedPath(request.url));
+  const allowed = routes.allowedForUrl(request.url);
   if (allowed.length === 0 || allowed.includes(request.method)) {
     return {
       status: 404,

@@ -57,6 +57,12 @@ describe('request bodies', () => {
       });
     }
     expect(parseJsonBody({ 'content-encoding': 'identity' }, Buffer.from('{}'))).toEqual({});
+    for (const transfer of ['gzip, chunked', 'Deflate,chunked', 'x-custom']) {
+      expect(
+        refusal(() => parseJsonBody({ 'transfer-encoding': transfer }, Buffer.from('{}'))),
+      ).toEqual({ status: 415, message: BODY_MESSAGES.transferCoded });
+    }
+    expect(parseJsonBody({ 'transfer-encoding': 'Chunked' }, Buffer.from('{}'))).toEqual({});
     expect(refusal(parse(Buffer.from([0x22, 0xff, 0x22])))).toEqual({
       status: 400,
       message: BODY_MESSAGES.notUtf8,

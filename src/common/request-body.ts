@@ -29,6 +29,8 @@ export const BODY_MESSAGES = {
   notJson: 'request body must be JSON, sent with Content-Type: application/json',
   charset: 'request body must be JSON in UTF-8: the Content-Type charset must be utf-8 or absent',
   encoded: 'request body must not be compressed: Content-Encoding is not supported',
+  transferCoded:
+    'request body must not be compressed: Transfer-Encoding other than chunked is not supported',
   notUtf8: 'request body must be valid UTF-8',
   invalidJson: 'request body must be valid JSON',
   tooDeep: `request body must not nest objects and arrays more than ${MAX_JSON_DEPTH} levels deep`,
@@ -99,7 +101,10 @@ function charsetOf(contentType: string | undefined): string | undefined {
 }
 
 /** The request headers a body is read by. */
-export type BodyHeaders = Pick<FastifyRequest['headers'], 'content-type' | 'content-encoding'>;
+export type BodyHeaders = Pick<
+  FastifyRequest['headers'],
+  'content-type' | 'content-encoding' | 'transfer-encoding'
+>;
 
 /**
  * Parses an `application/json` body: UTF-8, not compressed, at most MAX_JSON_DEPTH levels deep,
@@ -113,6 +118,11 @@ export function parseJsonBody(headers: BodyHeaders, body: Buffer): unknown {
   }
   const encoding = headers['content-encoding']?.trim().toLowerCase();
   if (encoding && encoding !== 'identity') throw invalid(BODY_MESSAGES.encoded, 415);
+  // HTTP reads `chunked` itself; any other coding (`gzip, chunked`) would reach here undone.
+  const codings = (headers['transfer-encoding'] ?? '').toLowerCase().split(',');
+  if (codings.some((coding) => !['', 'chunked'].includes(coding.trim()))) {
+    throw invalid(BODY_MESSAGES.transferCoded, 415);
+  }
   if (body.length === 0) return undefined;
   if (!isUtf8(body)) throw invalid(BODY_MESSAGES.notUtf8);
   const text = body.toString('utf8');

@@ -16,6 +16,7 @@ import type { RouteMethods } from './route-methods.js';
 import {
   announcesBody,
   headerError,
+  isPreflight,
   queryEncodingError,
   secretActorError,
   unrouted,
@@ -80,6 +81,14 @@ export function installEdgeHooks(fastify: FastifyInstance, options: EdgeOptions)
     if (config.metricsEnabled || route.url !== `/${METRICS_PATH}`) {
       options.routes.add(route.url, route.method);
     }
+    if (route.url === '*') {
+      // The CORS plugin's catch-all OPTIONS route may be added before Nest installs its error
+      // handler, and a route keeps the handler of when it was added: its refusals (404, 405,
+      // 429) go to the app's handler of the moment instead, so they are enveloped too.
+      route.errorHandler = (error, request, reply) => {
+        fastify.errorHandler.call(fastify, error, request, reply);
+      };
+    }
     const methods = [route.method].flat();
     if (route.url === INGEST_ROUTE.url && methods.includes(INGEST_ROUTE.method)) {
       route.bodyLimit = ingestLimit;
@@ -96,7 +105,7 @@ export function installEdgeHooks(fastify: FastifyInstance, options: EdgeOptions)
     const refused =
       headerError(request.raw) ??
       limiter.check(request, reply, route) ??
-      unrouted(request) ??
+      unrouted(request, options.routes) ??
       (access === 'public'
         ? undefined
         : authenticationError(keys, request.headers, ACCEPTED_KEYS[access])) ??
@@ -105,6 +114,8 @@ export function installEdgeHooks(fastify: FastifyInstance, options: EdgeOptions)
     // Refused before its body is read: the connection closes after the answer, rather than
     // reading (and dropping) however much body the client still sends.
     if (refused && announcesBody(request.raw)) void reply.header('connection', 'close');
+    // A preflight let through is answered by the CORS plugin's route: 204, no body.
+    if (!refused && isPreflight(request)) void reply.code(204);
     done(refused as FastifyError | undefined);
   });
 

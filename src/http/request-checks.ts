@@ -4,6 +4,7 @@ import { ApiError } from '../common/api-error.js';
 import { shownParameter } from '../common/input-rules.js';
 import type { Secrets } from '../common/secrets.js';
 import { repeatedHeader } from './repeated-headers.js';
+import type { RouteMethods } from './route-methods.js';
 
 // What the HTTP edge refuses of a request before anything else reads it (see installEdgeHooks).
 
@@ -101,14 +102,26 @@ export function announcesBody(request: IncomingMessage): boolean {
   return encoding !== undefined || (length !== undefined && length !== '0');
 }
 
+/** Whether `request` is a CORS preflight (`OPTIONS` with `Origin` and the method it asks for). */
+export function isPreflight(request: FastifyRequest): boolean {
+  const { origin, 'access-control-request-method': method } = request.headers;
+  return request.method === 'OPTIONS' && origin !== undefined && method !== undefined;
+}
+
 /**
  * A request that no route takes, refused before its body is read: so a path that leads nowhere
  * (404), or a method its path does not answer (405 with `Allow`), wins over whatever is wrong
  * with the body (invalid JSON, a media type, a size). The exception filter words the answer, as
- * for any 404 of the HTTP layer.
+ * for any 404 of the HTTP layer. With CORS on, a catch-all `OPTIONS` route answers preflights;
+ * it takes only a preflight to a path some route answers, so any other `OPTIONS` request is
+ * refused as when CORS is off.
  */
-export function unrouted(request: FastifyRequest): FastifyError | undefined {
-  if (!request.is404) return undefined;
+export function unrouted(request: FastifyRequest, routes: RouteMethods): FastifyError | undefined {
+  const takenOptions =
+    request.method === 'OPTIONS' &&
+    isPreflight(request) &&
+    routes.allowedForUrl(request.url).length > 0;
+  if (!request.is404 && (request.method !== 'OPTIONS' || takenOptions)) return undefined;
   const error = new Error(`no route for ${request.method} ${request.url}`) as FastifyError;
   return Object.assign(error, { statusCode: 404, code: 'FST_ERR_NOT_FOUND' });
 }

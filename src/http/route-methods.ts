@@ -1,3 +1,5 @@
+import { requestPath } from './security-headers.js';
+
 /**
  * The longest path segment a route parameter (`:slug`, `:id`) takes, counted as the router
  * counts it (fully percent-decoded); the router answers a longer one 404. Fastify's router is
@@ -35,6 +37,18 @@ function paramLength(segment: string): number {
 }
 
 /**
+ * The path of `url` as the router matches it: percent-encoded characters decoded, except those
+ * that would change the path's structure (`%2F` stays one segment's text). Undecodable: ''.
+ */
+function routedPath(url: string): string {
+  try {
+    return decodeURI(requestPath(url));
+  } catch {
+    return '';
+  }
+}
+
+/**
  * The methods each route answers, recorded as Fastify registers the routes, so that a request
  * whose path exists but not for its method gets 405 with `Allow` rather than 404. Catch-all
  * routes (`*`, such as the CORS preflight's `OPTIONS *`) are left out: they would make every
@@ -46,6 +60,11 @@ export class RouteMethods {
   add(url: string, methods: string | readonly string[]): void {
     if (url === '*' || url === '/*') return;
     this.routes.push({ pattern: routePattern(url), methods: [methods].flat() });
+  }
+
+  /** The methods some route answers for the path of a request URL (as sent), sorted. */
+  allowedForUrl(url: string): string[] {
+    return this.allowedFor(routedPath(url));
   }
 
   /**

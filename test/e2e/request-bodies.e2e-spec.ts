@@ -2,7 +2,7 @@ import { MAX_JSON_DEPTH } from '../../src/common/request-body.js';
 import { MANAGEMENT_KEY } from '../support/app.js';
 import { useTestApp } from '../support/context.js';
 import { INGEST_AUTH, newEvent } from '../support/events.js';
-import { continueRequest } from '../support/raw-http.js';
+import { continueRequest, rawRequest } from '../support/raw-http.js';
 import { AUTH, RUNS_URL as RUNS, runBody } from '../support/recompute.js';
 
 const JSON_TYPE = 'application/json';
@@ -107,6 +107,23 @@ describe('request bodies: JSON only, refused as a whole with a message saying wh
       );
     },
   );
+
+  it('answers 415 to a body in a Transfer-Encoding other than chunked', async () => {
+    const body = JSON.stringify(valid);
+    const chunked = `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`;
+    const head =
+      `POST ${RUNS} HTTP/1.1\r\nX-Management-Key: ${MANAGEMENT_KEY}\r\n` +
+      `Content-Type: ${JSON_TYPE}\r\nTransfer-Encoding: gzip, chunked`;
+    const res = await rawRequest(ctx.app.app.getHttpServer(), Buffer.from(head), chunked, {
+      contentLength: false,
+    });
+    expect(res.status).toBe(415);
+    expect(JSON.parse(res.body)).toEqual(
+      refused(
+        'request body must not be compressed: Transfer-Encoding other than chunked is not supported',
+      ),
+    );
+  });
 
   it.each([
     JSON_TYPE,

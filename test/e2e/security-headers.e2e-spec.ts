@@ -190,9 +190,36 @@ describe('CORS with CORS_ORIGINS', () => {
     expect(preflight.headers['access-control-allow-headers']).toBe('x-management-key,content-type');
     // Every method the API has, PATCH /sources/{slug} included.
     expect(preflight.headers['access-control-allow-methods']).toBe('GET,HEAD,POST,PATCH');
+    // A preflight meets the rules of every request: a request id, the security headers.
+    expect(preflight.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(preflight.headers['content-security-policy']).toBe(
+      "default-src 'none';frame-ancestors 'none'",
+    );
     const get = await ctx.http.get('/api/v1/reports').set('Origin', 'http://localhost:5173');
     expect(get.headers['access-control-allow-origin']).toBe('http://localhost:5173');
     expect(get.headers['access-control-expose-headers']).toBe('x-request-id, retry-after');
+  });
+
+  it('refuses a preflight to a path that leads nowhere, and OPTIONS that is no preflight, as without CORS', async () => {
+    const nowhere = await ctx.http
+      .options('/api/v1/nowhere')
+      .set('Origin', 'https://dashboard.example')
+      .set('Access-Control-Request-Method', 'GET')
+      .expect(404);
+    expect(nowhere.body.error).toMatchObject({
+      code: 'not_found',
+      request_id: nowhere.headers['x-request-id'],
+    });
+    // The CORS headers are on a refusal too, so that a browser script can read it.
+    expect(nowhere.headers['access-control-allow-origin']).toBe('https://dashboard.example');
+    for (const headers of [{ Origin: 'https://dashboard.example' }, {}]) {
+      const res = await ctx.http.options('/api/v1/sources').set(headers).expect(405);
+      expect(res.headers.allow).toBe('GET, HEAD, POST');
+      expect(res.body.error).toMatchObject({
+        code: 'method_not_allowed',
+        request_id: res.headers['x-request-id'],
+      });
+    }
   });
 
   it('does not allow other origins', async () => {

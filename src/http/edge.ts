@@ -81,14 +81,12 @@ export function installEdgeHooks(fastify: FastifyInstance, options: EdgeOptions)
     if (config.metricsEnabled || route.url !== `/${METRICS_PATH}`) {
       options.routes.add(route.url, route.method);
     }
-    if (route.url === '*') {
-      // The CORS plugin's catch-all OPTIONS route may be added before Nest installs its error
-      // handler, and a route keeps the handler of when it was added: its refusals (404, 405,
-      // 429) go to the app's handler of the moment instead, so they are enveloped too.
-      route.errorHandler = (error, request, reply) => {
-        fastify.errorHandler.call(fastify, error, request, reply);
-      };
-    }
+    // A route keeps the error handler of when it was added, and plugins (Swagger UI's files, the
+    // CORS preflight route) may add theirs before Nest installs its own: every route's errors
+    // (the edge's refusals included) go to the app's handler of the moment, so all are enveloped.
+    route.errorHandler ??= (error, request, reply) => {
+      fastify.errorHandler.call(fastify, error, request, reply);
+    };
     const methods = [route.method].flat();
     if (route.url === INGEST_ROUTE.url && methods.includes(INGEST_ROUTE.method)) {
       route.bodyLimit = ingestLimit;

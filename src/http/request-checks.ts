@@ -5,6 +5,7 @@ import { shownParameter } from '../common/input-rules.js';
 import type { Secrets } from '../common/secrets.js';
 import { repeatedHeader } from './repeated-headers.js';
 import type { RouteMethods } from './route-methods.js';
+import { requestPath } from './security-headers.js';
 
 // What the HTTP edge refuses of a request before anything else reads it (see installEdgeHooks).
 
@@ -102,6 +103,25 @@ export function announcesBody(request: IncomingMessage): boolean {
   return encoding !== undefined || (length !== undefined && length !== '0');
 }
 
+/** The route serving the Swagger UI package's folder under /docs. */
+const DOCS_ASSETS_ROUTE = '/docs/*';
+
+/**
+ * The files of that folder the Swagger UI page loads; the rest of it (the package's
+ * `package.json` and README, source maps, a demo page pointing at petstore.swagger.io) is not
+ * served.
+ */
+const DOCS_ASSETS = new Set([
+  'swagger-ui.css',
+  'swagger-ui-bundle.js',
+  'swagger-ui-standalone-preset.js',
+  'favicon-32x32.png',
+  'favicon-16x16.png',
+]);
+
+/** The Swagger UI page again, whose relative links lead nowhere from there (/docs is the page). */
+const DOCS_INDEX_ROUTE = '/docs/index.html';
+
 /** Whether `request` is a CORS preflight (`OPTIONS` with `Origin` and the method it asks for). */
 export function isPreflight(request: FastifyRequest): boolean {
   const { origin, 'access-control-request-method': method } = request.headers;
@@ -114,14 +134,21 @@ export function isPreflight(request: FastifyRequest): boolean {
  * with the body (invalid JSON, a media type, a size). The exception filter words the answer, as
  * for any 404 of the HTTP layer. With CORS on, a catch-all `OPTIONS` route answers preflights;
  * it takes only a preflight to a path some route answers, so any other `OPTIONS` request is
- * refused as when CORS is off.
+ * refused as when CORS is off. Under /docs, only the files of the Swagger UI page exist.
  */
 export function unrouted(request: FastifyRequest, routes: RouteMethods): FastifyError | undefined {
   const takenOptions =
     request.method === 'OPTIONS' &&
     isPreflight(request) &&
     routes.allowedForUrl(request.url).length > 0;
-  if (!request.is404 && (request.method !== 'OPTIONS' || takenOptions)) return undefined;
+  const route = request.routeOptions.url;
+  const hiddenAsset =
+    route === DOCS_INDEX_ROUTE ||
+    (route === DOCS_ASSETS_ROUTE &&
+      !DOCS_ASSETS.has(requestPath(request.url).slice('/docs/'.length)));
+  if (!request.is404 && !hiddenAsset && (request.method !== 'OPTIONS' || takenOptions)) {
+    return undefined;
+  }
   const error = new Error(`no route for ${request.method} ${request.url}`) as FastifyError;
   return Object.assign(error, { statusCode: 404, code: 'FST_ERR_NOT_FOUND' });
 }

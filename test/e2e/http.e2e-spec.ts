@@ -30,6 +30,12 @@ describe('HTTP basics: envelope, errors, OpenAPI', () => {
     ['get', '/docs/./index.html'],
     ['get', '/docs/../api/v1/health'],
     ['get', '/docs/.hidden'],
+    // The files of Swagger UI's package that its page does not load.
+    ['get', '/docs/package.json'],
+    ['get', '/docs/README.md'],
+    ['get', '/docs/index.html'],
+    ['get', '/docs/swagger-initializer.js'],
+    ['get', '/docs/swagger-ui-bundle.js.map'],
     // A parameter longer than the router takes: no method answers it, so 404, not 405.
     ['put', `/api/v1/reports/${'x'.repeat(MAX_PARAM_LENGTH + 1)}/run`],
   ] as const)('%s %s is a 404 not_found envelope', async (method, path) => {
@@ -184,9 +190,12 @@ describe('HTTP basics: envelope, errors, OpenAPI', () => {
     expect(res.headers.allow).toBeUndefined();
   });
 
-  it('serves Swagger UI at /docs', async () => {
+  it('serves Swagger UI at /docs, with every file its page loads', async () => {
     const res = await ctx.http.get('/docs').redirects(1).expect(200);
     expect(res.text).toContain('swagger-ui');
+    const files = [...res.text.matchAll(/(?:href|src)="\.\/docs\/([^"]+)"/g)].map((m) => m[1]);
+    expect(files.length).toBeGreaterThanOrEqual(6);
+    for (const file of files) await ctx.http.get(`/docs/${file}`).expect(200);
   });
 
   it('serves the OpenAPI document at /docs-json with the envelope, error schemas and security schemes', async () => {

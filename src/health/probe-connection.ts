@@ -37,18 +37,31 @@ export class ProbeConnection {
   }
 
   /**
-   * The rows of `sql` on this connection. A failure of the connection (or no answer in time)
-   * drops it; an error of the statement (PostgreSQL answered) keeps it.
+   * The rows of `sql` on this connection. A connection that could not be opened (refused, also
+   * by PostgreSQL itself: not accepting connections, starting up, too many clients, a password
+   * refused) is opened again by the next query; one that fails or does not answer in time is
+   * dropped; an error of the statement alone (PostgreSQL answered, the session goes on) keeps it.
    */
   async query<T extends pg.QueryResultRow>(sql: string): Promise<T[]> {
     if (this.closed) throw new Error('the probe connection is closed');
-    const client = (this.client ??= this.connect());
+    const opening = (this.client ??= this.connect());
+    const forget = () => {
+      if (this.client === opening) this.client = undefined;
+    };
+    let client: pg.Client;
     try {
-      return (await (await client).query<T>(sql)).rows;
+      client = await opening;
     } catch (error) {
-      if (!(error instanceof pg.DatabaseError)) {
-        if (this.client === client) this.client = undefined;
-        void client.then(destroy, () => undefined);
+      forget();
+      throw error;
+    }
+    try {
+      return (await client.query<T>(sql)).rows;
+    } catch (error) {
+      const statementOnly = error instanceof pg.DatabaseError && error.severity === 'ERROR';
+      if (!statementOnly) {
+        forget();
+        destroy(client);
       }
       throw error;
     }

@@ -156,3 +156,38 @@ describe('readiness while the request pool is full', () => {
     }
   });
 });
+
+describe('readiness after PostgreSQL refused connections for a while', () => {
+  const ctx = useTestDatabase('migrated');
+
+  it('turns 503, then 200 again by itself once PostgreSQL takes connections again', async () => {
+    const app = await startApp(ctx.db.url);
+    const adminUrl = new URL(ctx.db.url);
+    adminUrl.pathname = '/postgres';
+    const admin = new pg.Client({ connectionString: adminUrl.toString() });
+    await admin.connect();
+    try {
+      await app.http.get('/api/v1/health/ready').expect(200);
+      // Every session of the database ends, the probe's too; a new one is refused (FATAL 55000).
+      await admin.query(`ALTER DATABASE "${ctx.db.name}" ALLOW_CONNECTIONS false`);
+      await admin.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1',
+        [ctx.db.name],
+      );
+      await waitFor('readiness to turn 503', async () => {
+        const res = await app.http.get('/api/v1/health/ready');
+        return res.status === 503 ? true : undefined;
+      });
+      await admin.query(`ALTER DATABASE "${ctx.db.name}" ALLOW_CONNECTIONS true`);
+      await waitFor('readiness to recover', async () => {
+        const res = await app.http.get('/api/v1/health/ready');
+        return res.status === 200 ? true : undefined;
+      });
+      await app.http.get('/api/v1/health').expect(200);
+    } finally {
+      await admin.query(`ALTER DATABASE "${ctx.db.name}" ALLOW_CONNECTIONS true`);
+      await admin.end();
+      await app.close();
+    }
+  });
+});

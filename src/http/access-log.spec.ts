@@ -20,6 +20,12 @@ describe(RequestRecords.name, () => {
     expect(records().loggedUrl('/api/v1/reports?window=day')).toBe('/api/v1/reports?window=day');
   });
 
+  it('knows a secret-named parameter however its name is escaped', () => {
+    expect(records().loggedUrl('/x?to%6Ben=s6&%74oken=e&pass%77ord=p&my+secret=q&a%ZZ=1')).toBe(
+      '/x?to%6Ben=[redacted]&%74oken=[redacted]&pass%77ord=[redacted]&my+secret=[redacted]&a%ZZ=1',
+    );
+  });
+
   it('redacts user credentials of an absolute-form target', () => {
     expect(records().loggedUrl('http://admin:hunter2@x/api/v1/events?limit=1')).toBe(
       'http://[redacted]@x/api/v1/events?limit=1',

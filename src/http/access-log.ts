@@ -6,8 +6,20 @@ import { TARGET_USERINFO } from './request-checks.js';
 /** Longest request URL written to an access line. */
 const MAX_LOGGED_URL = 1000;
 
-/** Query parameters whose names say they carry a secret (`?api_key=…`, `?token=…`). */
-const SECRET_PARAMETER = /([?&][^=&#]*(?:key|token|secret|password|auth)[^=&#]*=)[^&#]*/gi;
+/** A query parameter with a value: its name (with the `?` or `&` before it) and its value. */
+const QUERY_PARAMETER = /([?&])([^=&#]*)=([^&#]*)/g;
+
+/** Names of query parameters that say they carry a secret (`?api_key=…`, `?token=…`). */
+const SECRET_NAME = /key|token|secret|password|auth/i;
+
+/** A query parameter's name as the service reads it (percent-decoded, `+` a space). */
+function parameterName(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replaceAll('+', ' '));
+  } catch {
+    return raw;
+  }
+}
 
 const REDACTED = '[redacted]';
 
@@ -141,7 +153,11 @@ export class RequestRecords {
   loggedUrl(url: string): string {
     let shown = this.secrets ? url.replace(this.secrets, REDACTED) : url;
     if (!shown.startsWith('/')) shown = shown.replace(TARGET_USERINFO, `$1${REDACTED}@`);
-    if (shown.includes('?')) shown = shown.replace(SECRET_PARAMETER, `$1${REDACTED}`);
+    if (shown.includes('?')) {
+      shown = shown.replace(QUERY_PARAMETER, (pair: string, start: string, name: string) =>
+        SECRET_NAME.test(parameterName(name)) ? `${start}${name}=${REDACTED}` : pair,
+      );
+    }
     return shown.length > MAX_LOGGED_URL ? `${shown.slice(0, MAX_LOGGED_URL)}…` : shown;
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { REPORT_SLUGS } from '../snapshots/report-catalog.js';
 import { RequestHistogram } from './request-histogram.js';
 
 /** Request durations: cache hits take well under a millisecond, report reads up to seconds. */
@@ -14,6 +15,9 @@ export const MAX_REQUESTER_LABELS = 50;
 const MAX_LABEL_LENGTH = 64;
 
 export type RunStatusLabel = 'pending' | 'running' | 'completed' | 'failed';
+
+/** The results of `tally_events_ingested_total`. */
+export const INGEST_RESULTS = ['accepted', 'duplicate', 'conflict', 'rejected'] as const;
 
 /** The longest a scrape waits for one sampler (see `scrape`). */
 export const SAMPLER_TIMEOUT_MS = 1000;
@@ -74,7 +78,7 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly eventsIngested = new Counter({
+  readonly eventsIngested = new Counter<'result'>({
     name: 'tally_events_ingested_total',
     help:
       'Events sent to POST /events by result: accepted (stored), duplicate (stored before, ' +
@@ -124,6 +128,18 @@ export class Metrics {
   private defaultsCollected = false;
   /** Samplers started by a scrape and not finished yet. */
   private readonly runningSamplers = new Map<() => void | Promise<void>, Promise<void>>();
+
+  /**
+   * The counters whose label values are known (the catalog's reports) start at 0, so that
+   * `rate()` and `increase()` also see their first event after a start (a series that appears
+   * with 1 has no earlier sample to count from).
+   */
+  constructor() {
+    for (const result of INGEST_RESULTS) this.eventsIngested.inc({ result }, 0);
+    for (const report of REPORT_SLUGS) {
+      for (const result of ['hit', 'miss']) this.reportCacheRequests.inc({ report, result }, 0);
+    }
+  }
 
   /** Adds the process and Node.js defaults (CPU, memory, event loop lag, GC, handles). */
   collectDefaults(): void {

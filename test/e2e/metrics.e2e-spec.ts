@@ -1,3 +1,4 @@
+import { REPORT_SLUGS } from '../../src/snapshots/report-catalog.js';
 import { useTestApp } from '../support/context.js';
 import { parseMetrics, value, type Samples } from '../support/metrics.js';
 import { INGEST_AUTH, newEvent } from '../support/events.js';
@@ -49,6 +50,18 @@ describe('GET /metrics', () => {
       'tally_oldest_dirty_age_seconds',
     ]) {
       expect(text).toContain(`# TYPE ${family} `);
+    }
+    // Counters with known label values exist from the start (at 0 until their first event), so
+    // that increase() sees the first one.
+    for (const result of ['accepted', 'duplicate', 'conflict', 'rejected']) {
+      expect(text).toContain(`tally_events_ingested_total{result="${result}"} `);
+    }
+    for (const report of REPORT_SLUGS) {
+      for (const result of ['hit', 'miss']) {
+        expect(text).toContain(
+          `tally_report_cache_requests_total{report="${report}",result="${result}"} `,
+        );
+      }
     }
   });
 

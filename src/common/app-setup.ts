@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { appConfig, type AppConfig } from '../config/app.config.js';
 import { operationsConfig, type OperationsConfig } from '../config/operations.config.js';
 import { RequestRecords } from '../http/access-log.js';
+import { clientAddressOf } from '../http/client-address.js';
 import { corsOptions } from '../http/cors.js';
 import { EarlyAnswers } from '../http/early-answers.js';
 import { installEdgeHooks, JSON_CONTENT_TYPE } from '../http/edge.js';
@@ -105,6 +106,7 @@ export function createHttpAdapter(config: OperationsConfig, logger: Logger): Tal
   const records = new RequestRecords(logger);
   const requestIds = new RequestIds();
   const refusedSockets = new WeakSet<Duplex>();
+  const clientAddress = clientAddressOf(config.trustProxy);
   /** Answers a request HTTP cannot read (see clientErrorHandler), then closes the connection. */
   const refuseClient = (error: Error & { code?: string }, socket: Duplex) => {
     if (!socket.writable) return;
@@ -145,9 +147,11 @@ export function createHttpAdapter(config: OperationsConfig, logger: Logger): Tal
       refusedSockets.add(socket);
       afterResponses(socket, () => refuseClient(error, socket));
     },
-    // The router rejects some URLs before Nest sees them; answer those in the envelope too.
+    // The router rejects some URLs before Nest sees them, and before any hook: answer those in
+    // the envelope too, and leave their access line and metric sample.
     frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      const status = tooLong ? 404 : 400;
       const body = tooLong
         ? { code: 'not_found', message: 'not found: a path segment is too long', details: [] }
         : {
@@ -156,10 +160,19 @@ export function createHttpAdapter(config: OperationsConfig, logger: Logger): Tal
             details: [],
           };
       void reply
-        .status(tooLong ? 404 : 400)
+        .status(status)
         .headers(headersFor(request.url))
         .header(REQUEST_ID_HEADER, request.id)
         .send({ error: { ...body, request_id: request.id } });
+      records.record({
+        requestId: request.id,
+        method: request.method,
+        route: null,
+        url: request.url,
+        status,
+        ms: reply.elapsedTime,
+        remoteAddress: clientAddress(request.raw),
+      });
     },
   });
   const server = adapter.getHttpServer();

@@ -98,11 +98,12 @@ describe('request ids and access lines', () => {
           .send({ requested_by: 'x'.repeat(1024 * 1024) }),
       413,
     ],
-  ])('puts the request id in the error envelope of %s', async (_name, send, status) => {
-    const res = await send(ctx.http).set('X-Request-Id', `outside-nest-${status}`).expect(status);
-    expect(res.headers['x-request-id']).toBe(`outside-nest-${status}`);
-    expect(res.body.error.request_id).toBe(`outside-nest-${status}`);
-    expect(logs.accessLine(`outside-nest-${status}`)).toMatchObject({ status });
+  ])('puts the request id in the error envelope of %s', async (name, send, status) => {
+    const id = `outside-nest-${name.replaceAll(' ', '-')}`;
+    const res = await send(ctx.http).set('X-Request-Id', id).expect(status);
+    expect(res.headers['x-request-id']).toBe(id);
+    expect(res.body.error.request_id).toBe(id);
+    expect(logs.accessLine(id)).toMatchObject({ status });
   });
 
   it('names the limit when a body is too large', async () => {
@@ -143,6 +144,22 @@ describe('request ids and access lines', () => {
       expect(value(samples, 'tally_http_request_duration_seconds_count', labels)).toBeGreaterThan(
         0,
       );
+    }
+  });
+
+  it('writes one access line for requests the router refuses (a path segment too long, not UTF-8)', async () => {
+    const long = `/api/v1/reports/${'a'.repeat(150)}/run`;
+    const cases = [
+      [long, 404, 'router-long'],
+      ['/api/v1/reports/%FF', 400, 'router-not-utf8'],
+    ] as const;
+    for (const [path, status, id] of cases) {
+      const res = await ctx.http.get(path).set('X-Request-Id', id).expect(status);
+      expect(res.body.error.request_id).toBe(id);
+      const lines = logs
+        .entries()
+        .filter((entry) => entry.msg === 'request' && entry.request_id === id);
+      expect(lines).toEqual([expect.objectContaining({ method: 'GET', url: path, status })]);
     }
   });
 

@@ -9,8 +9,9 @@ import { operationsConfig, type OperationsConfig } from '../config/operations.co
 import { RequestRecords } from '../http/access-log.js';
 import { clientAddressOf } from '../http/client-address.js';
 import { corsOptions } from '../http/cors.js';
+import { answerDirectly } from '../http/direct-answer.js';
 import { EarlyAnswers } from '../http/early-answers.js';
-import { installEdgeHooks, JSON_CONTENT_TYPE } from '../http/edge.js';
+import { installEdgeHooks } from '../http/edge.js';
 import { REQUEST_ID_HEADER, RequestIds } from '../http/request-id.js';
 import { MAX_PARAM_LENGTH, RouteMethods } from '../http/route-methods.js';
 import { securityHeadersFor } from '../http/security-headers.js';
@@ -43,13 +44,25 @@ export class TallyHttpAdapter extends FastifyAdapter {
   /** The methods of every route (a wrong method gets 405). */
   readonly routes = new RouteMethods();
 
+  private serverClosed = false;
+
   get shutdownStarted(): boolean {
     return this.closing;
+  }
+
+  /** True once the HTTP server closes (the last step of a shutdown): see installEdgeHooks. */
+  get serverClosing(): boolean {
+    return this.serverClosed;
   }
 
   override beforeClose(): void {
     this.closing = true;
     super.beforeClose();
+  }
+
+  override async close(): Promise<void> {
+    this.serverClosed = true;
+    await super.close();
   }
 }
 
@@ -191,25 +204,15 @@ export function createHttpAdapter(config: OperationsConfig, logger: Logger): Tal
   });
   // An `Expect` other than 100-continue, which Node would refuse with an empty 417 of its own.
   server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
-    const requestId = requestIds.from(request.headers);
-    const body = errorBody('the Expect header may only ask for 100-continue', requestId);
-    response
-      .writeHead(417, {
-        ...headersFor(request.url ?? '/'),
-        'content-type': JSON_CONTENT_TYPE,
-        'content-length': Buffer.byteLength(body),
-        [REQUEST_ID_HEADER]: requestId,
-      })
-      .end(body);
-    records.record({
-      requestId,
-      method: request.method ?? null,
-      route: null,
-      url: request.url ?? null,
+    const answer = {
       status: 417,
-      ms: 0,
-      remoteAddress: request.socket.remoteAddress ?? null,
-    });
+      code: 'invalid_request',
+      message: 'the Expect header may only ask for 100-continue',
+      requestId: requestIds.from(request.headers),
+      headers: headersFor(request.url ?? '/'),
+      remoteAddress: clientAddress(request),
+    };
+    answerDirectly(request, response, answer, records);
   });
   adapter.records = records;
   adapter.requestIds = requestIds;
@@ -236,6 +239,7 @@ export function configureApp(app: NestFastifyApplication, logger: Logger): void 
     early: adapter.early,
     routes: adapter.routes,
     closing: () => adapter.shutdownStarted,
+    serverClosing: () => adapter.serverClosing,
     logger,
   });
   registerBodyParsers(app);

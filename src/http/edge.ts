@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ACCEPTED_KEYS, authenticationError, routeAccess } from '../common/api-key.guard.js';
+import { RETRY_AFTER_SECONDS } from '../common/exception.filter.js';
 import { METRICS_PATH } from '../metrics/metrics.controller.js';
 import type { ApiKeys } from '../common/api-keys.js';
 import type { Secrets } from '../common/secrets.js';
@@ -10,6 +11,7 @@ import type { OperationsConfig } from '../config/operations.config.js';
 import type { RequestRecords } from './access-log.js';
 import { clientAddressOf } from './client-address.js';
 import { corsHeadersWithoutOrigin } from './cors.js';
+import { answerDirectly, JSON_CONTENT_TYPE } from './direct-answer.js';
 import type { EarlyAnswers } from './early-answers.js';
 import { RateLimiter, type EdgeRouteConfig } from './rate-limits.js';
 import type { RouteMethods } from './route-methods.js';
@@ -52,11 +54,12 @@ export interface EdgeOptions {
   routes: RouteMethods;
   /** True once shutdown has begun: from then on Fastify answers every request. */
   closing: () => boolean;
+  /** True once the HTTP server closes: from then on the edge refuses every request (503). */
+  serverClosing: () => boolean;
   logger: Logger;
 }
 
-/** What Fastify sends for a serialized object; answers sent as bytes (cache hits) set it. */
-export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+export { JSON_CONTENT_TYPE } from './direct-answer.js';
 
 /**
  * The rules every request passes at the HTTP edge, whether Nest, a Fastify hook (the report-run
@@ -178,10 +181,35 @@ export function installEdgeHooks(fastify: FastifyInstance, options: EdgeOptions)
     });
     return true;
   };
+  /**
+   * A request that arrives on an open connection while the server closes (it waits for the
+   * requests in flight): Fastify would answer a bare 503 of its own, without the edge's rules.
+   * The 503 envelope instead, with the request id, the security headers and `Retry-After`, and
+   * the connection closed after it.
+   */
+  const refuseWhileClosing = (request: IncomingMessage, response: ServerResponse) => {
+    const answer = {
+      status: 503,
+      code: 'service_unavailable',
+      message: 'the service is shutting down; try again later',
+      requestId: options.requestIds.from(request.headers),
+      headers: {
+        ...headersFor(request.url ?? '/'),
+        'retry-after': String(RETRY_AFTER_SECONDS),
+        connection: 'close',
+      },
+      remoteAddress: clientAddress(request),
+    };
+    answerDirectly(request, response, answer, records);
+  };
   const server = fastify.server;
   const fastifyHandlers = server.listeners('request') as ((...args: unknown[]) => void)[];
   server.removeAllListeners('request');
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    if (options.serverClosing()) {
+      refuseWhileClosing(request, response);
+      return;
+    }
     try {
       if (answerEarly(request, response)) return;
     } catch (error) {

@@ -30,7 +30,9 @@ async function main(): Promise<void> {
     abortOnError: false,
   });
   try {
-    const applied = await runMigrations(app.get(DataSource));
+    const applied = await runMigrations(app.get(DataSource), () =>
+      console.error('another instance is migrating the database; waiting for it'),
+    );
     console.log(
       applied.length > 0
         ? `applied ${applied.length} migrations: ${applied.join(', ')}`

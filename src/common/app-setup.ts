@@ -1,6 +1,7 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
+import { Logger as NestLogger } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -57,12 +58,17 @@ export class TallyHttpAdapter extends FastifyAdapter {
 
   override beforeClose(): void {
     this.closing = true;
+    NestLogger.log(
+      'shutting down: not ready from now on, finishing the work in flight',
+      'Shutdown',
+    );
     super.beforeClose();
   }
 
   override async close(): Promise<void> {
     this.serverClosed = true;
     await super.close();
+    NestLogger.log('HTTP server closed', 'Shutdown');
   }
 }
 

@@ -37,7 +37,11 @@ class SchemaMigrator implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     if (!this.config.autoMigrate) return;
-    const applied = await runMigrations(this.dataSource);
+    // Until then the service does not listen: a liveness probe fails meanwhile (see
+    // docs/operations.md), so the wait is logged.
+    const applied = await runMigrations(this.dataSource, () =>
+      this.logger.log('another instance is migrating the database; waiting for it'),
+    );
     if (applied.length > 0) this.logger.log(`applied ${applied.join(', ')}`);
   }
 }

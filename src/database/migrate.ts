@@ -1,15 +1,25 @@
 import type { DataSource, EntityManager } from 'typeorm';
 
-/** Runs `work` while holding a PostgreSQL advisory lock, so instances starting together take turns. */
+/**
+ * Runs `work` while holding a PostgreSQL advisory lock, so instances starting together take
+ * turns. `onWait` is called when another session holds the lock, before waiting for it.
+ */
 export async function withAdvisoryLock<T>(
   dataSource: DataSource,
   name: string,
   work: () => Promise<T>,
+  onWait?: () => void,
 ): Promise<T> {
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
-    await runner.query('SELECT pg_advisory_lock(hashtext($1))', [name]);
+    const [{ locked }] = await runner.query('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [
+      name,
+    ]);
+    if (!locked) {
+      onWait?.();
+      await runner.query('SELECT pg_advisory_lock(hashtext($1))', [name]);
+    }
     try {
       return await work();
     } finally {
@@ -76,10 +86,24 @@ export async function transactionOpenedWith<T>(
   }
 }
 
-/** Applies pending migrations, one instance at a time. Returns the names applied. */
-export async function runMigrations(dataSource: DataSource): Promise<string[]> {
-  return withAdvisoryLock(dataSource, 'tally:migrations', async () => {
-    const applied = await dataSource.runMigrations({ transaction: 'each' });
-    return applied.map((migration) => migration.name);
-  });
+/** The advisory lock instances take turns with to migrate. */
+export const MIGRATIONS_LOCK = 'tally:migrations';
+
+/**
+ * Applies pending migrations, one instance at a time (`onWait`: another one is migrating).
+ * Returns the names applied.
+ */
+export async function runMigrations(
+  dataSource: DataSource,
+  onWait?: () => void,
+): Promise<string[]> {
+  return withAdvisoryLock(
+    dataSource,
+    MIGRATIONS_LOCK,
+    async () => {
+      const applied = await dataSource.runMigrations({ transaction: 'each' });
+      return applied.map((migration) => migration.name);
+    },
+    onWait,
+  );
 }

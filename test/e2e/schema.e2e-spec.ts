@@ -3,10 +3,13 @@ import { promisify } from 'node:util';
 import { MIGRATIONS } from '../../src/database/migrations/index.js';
 import { useTestDatabase } from '../support/context.js';
 import type { TestDatabase } from '../support/database.js';
+import pg from 'pg';
 import { DataSource } from 'typeorm';
+import { MIGRATIONS_LOCK, runMigrations } from '../../src/database/migrate.js';
 import { dataSourceOptions } from '../../src/database/data-source-options.js';
 import { REPORT_CATALOG } from '../../src/snapshots/report-catalog.js';
 import { startApp } from '../support/app.js';
+import { waitFor } from '../support/recompute.js';
 
 const run = promisify(execFile);
 
@@ -286,6 +289,27 @@ describe('schema and reference data, migrated at start-up on an empty database',
         })),
       ),
     );
+  });
+
+  it('waits for another instance that is migrating, and says so', async () => {
+    const holder = new pg.Client({ connectionString: ctx.db.url });
+    await holder.connect();
+    // Two connections: one holds the lock while the migrations run on the other.
+    const dataSource = new DataSource({ ...dataSourceOptions(ctx.db.url, 2), logging: false });
+    await dataSource.initialize();
+    try {
+      await holder.query('SELECT pg_advisory_lock(hashtext($1))', [MIGRATIONS_LOCK]);
+      let waiting = false;
+      const migrating = runMigrations(dataSource, () => {
+        waiting = true;
+      });
+      await waitFor('the migrations to wait', async () => (waiting ? true : undefined));
+      await holder.query('SELECT pg_advisory_unlock(hashtext($1))', [MIGRATIONS_LOCK]);
+      expect(await migrating).toEqual([]);
+    } finally {
+      await holder.end();
+      await dataSource.destroy();
+    }
   });
 
   it('changes nothing when the service starts again', async () => {

@@ -79,5 +79,12 @@ describe('requests that arrive while the HTTP server closes', () => {
     expect(entries.filter((entry) => entry.request_id === 'late-2')).toEqual([
       expect.objectContaining({ msg: 'request', status: 503, url: '/api/v1/reports' }),
     ]);
+    // The operator sees the shutdown begin and the server close.
+    expect(
+      entries.filter((entry) => entry.context === 'Shutdown').map((entry) => entry.msg),
+    ).toEqual([
+      'shutting down: not ready from now on, finishing the work in flight',
+      'HTTP server closed',
+    ]);
   });
 });

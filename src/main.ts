@@ -36,6 +36,7 @@ try {
 }
 
 bootstrap(config, operations).catch((error: unknown) => {
-  Logger.error(failureMessage(error, config.logLevel === 'debug'), 'Bootstrap');
+  const database = { url: config.databaseUrl };
+  Logger.error(failureMessage(error, config.logLevel === 'debug', database), 'Bootstrap');
   process.exit(1);
 });

@@ -1,5 +1,6 @@
 import { ConsoleLogger } from '@nestjs/common';
 import { ConfigError } from '../config/app.config.js';
+import { isDatabaseTimeout, isDatabaseUnavailable } from './database-errors.js';
 
 /**
  * The logger of the service and the CLIs. Nest logs an error that stops its start-up (with
@@ -13,11 +14,33 @@ export class EntryPointLogger extends ConsoleLogger {
   }
 }
 
-/** The one line that reports a failure ending the process; the stack only when asked for. */
-export function failureMessage(error: unknown, withStack: boolean): string {
+/** Where `DATABASE_URL` points, without its credentials: `host:port/database`. */
+export function databaseTarget(url: string | undefined): string {
+  if (url === undefined) return 'the embedded PostgreSQL';
+  try {
+    const { hostname, port, pathname } = new URL(url);
+    return `PostgreSQL at ${hostname}:${port || '5432'}${pathname || '/'}`;
+  } catch {
+    return 'PostgreSQL (DATABASE_URL)';
+  }
+}
+
+/**
+ * The one line that reports a failure ending the process; the stack only when asked for. When
+ * the failure is a database that could not be reached, `database` (the configured URL) names
+ * it, without its credentials.
+ */
+export function failureMessage(
+  error: unknown,
+  withStack: boolean,
+  database?: { url: string | undefined },
+): string {
   if (error instanceof ConfigError) return `Invalid configuration: ${error.message}`;
   if (!(error instanceof Error)) return String(error);
-  return withStack && error.stack ? error.stack : error.message;
+  const message = withStack && error.stack ? error.stack : error.message;
+  const unreachable = isDatabaseUnavailable(error) || isDatabaseTimeout(error);
+  if (database === undefined || !unreachable) return message;
+  return `${databaseTarget(database.url)} could not be reached: ${message}`;
 }
 
 const FRAMEWORK_CONTEXTS = new Set(['NestFactory', 'InstanceLoader', 'NestApplication']);
@@ -36,7 +59,7 @@ export const commandLogger = (): EntryPointLogger =>
 /** Runs a command-line tool: a failure is one line on stderr (`debug`: its stack) and exit 1. */
 export function runCommand(main: () => Promise<void>, debug: boolean): void {
   main().catch((error: unknown) => {
-    console.error(failureMessage(error, debug));
+    console.error(failureMessage(error, debug, { url: process.env.DATABASE_URL }));
     process.exit(1);
   });
 }

@@ -200,3 +200,15 @@ describe('configuration is validated before anything starts', () => {
     expect(run.output()).toContain(`Invalid configuration: ${variable}`);
   });
 });
+
+describe('a database that cannot be reached at start-up', () => {
+  it('exits 1 naming where it looked, without the password', async () => {
+    const run = runService({
+      DATABASE_URL: 'postgres://nobody:secret-pw@127.0.0.1:1/nowhere',
+      NO_COLOR: '1',
+    });
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toContain('PostgreSQL at 127.0.0.1:1/nowhere could not be reached: ');
+    expect(run.output()).not.toContain('secret-pw');
+  });
+});

@@ -43,4 +43,4 @@ async function main(): Promise<void> {
   }
 }
 
-runCommand(main, process.env.LOG_LEVEL === 'debug');
+runCommand(main, process.env.LOG_LEVEL === 'debug', { url: process.env.DATABASE_URL });

@@ -101,11 +101,13 @@ function socketError(
 /**
  * Runs `then` once the responses in flight on `socket` are sent: a request HTTP cannot read may
  * follow requests pipelined on the same connection that are still being answered, and their
- * responses must not be lost (the client would not know they were carried out).
+ * responses must not be lost (the client would not know they were carried out). At once when
+ * the request being answered is the one that failed (its body broken or too slow: it will never
+ * be complete).
  */
 function afterResponses(socket: Duplex, then: () => void): void {
   const current = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
-  if (!current || current.writableFinished) {
+  if (!current || current.writableFinished || !current.req.complete) {
     then();
     return;
   }

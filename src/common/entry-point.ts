@@ -16,7 +16,7 @@ export class EntryPointLogger extends ConsoleLogger {
 
 /** Where `DATABASE_URL` points, without its credentials: `host:port/database`. */
 export function databaseTarget(url: string | undefined): string {
-  if (url === undefined) return 'the embedded PostgreSQL';
+  if (!url) return 'the embedded PostgreSQL';
   try {
     const { hostname, port, pathname } = new URL(url);
     return `PostgreSQL at ${hostname}:${port || '5432'}${pathname || '/'}`;
@@ -56,10 +56,17 @@ class CommandLogger extends EntryPointLogger {
 export const commandLogger = (): EntryPointLogger =>
   new CommandLogger({ logLevels: ['error', 'warn', 'log'] });
 
-/** Runs a command-line tool: a failure is one line on stderr (`debug`: its stack) and exit 1. */
-export function runCommand(main: () => Promise<void>, debug: boolean): void {
+/**
+ * Runs a command-line tool: a failure is one line on stderr (`debug`: its stack) and exit 1.
+ * `database`: the tool's database, named when it cannot be reached.
+ */
+export function runCommand(
+  main: () => Promise<void>,
+  debug: boolean,
+  database?: { url: string | undefined },
+): void {
   main().catch((error: unknown) => {
-    console.error(failureMessage(error, debug, { url: process.env.DATABASE_URL }));
+    console.error(failureMessage(error, debug, database));
     process.exit(1);
   });
 }

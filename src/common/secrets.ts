@@ -2,6 +2,12 @@ import type { AppConfig } from '../config/app.config.js';
 import type { OperationsConfig } from '../config/operations.config.js';
 
 /**
+ * Secrets shorter than this are not looked for in other values: they would match ordinary words
+ * (`METRICS_TOKEN=ops` in `X-Actor: ops-team`). Access lines still redact them.
+ */
+export const MIN_FOUND_LENGTH = 8;
+
+/**
  * The configured secrets (the two API keys and the metrics token), which no value the service
  * stores, logs or labels a metric with may contain: a request id, an actor. Compared as they
  * are and as their UTF-8 bytes read one character per byte (how Node reads a header value).
@@ -15,8 +21,9 @@ export class Secrets {
 
   constructor(secrets: readonly string[]) {
     this.texts = [...new Set(secrets)].filter((secret) => secret !== '');
+    const found = this.texts.filter((secret) => secret.length >= MIN_FOUND_LENGTH);
     this.spellings = [
-      ...new Set(this.texts.flatMap((secret) => [secret, Buffer.from(secret).toString('latin1')])),
+      ...new Set(found.flatMap((secret) => [secret, Buffer.from(secret).toString('latin1')])),
     ];
   }
 
@@ -32,7 +39,7 @@ export class Secrets {
     ]);
   }
 
-  /** Whether `text` contains a secret. */
+  /** Whether `text` contains a secret (of at least MIN_FOUND_LENGTH characters). */
   foundIn(text: string): boolean {
     return this.spellings.some((secret) => text.includes(secret));
   }

@@ -87,9 +87,8 @@ export function installEdgeHooks(fastify: FastifyInstance, options: EdgeOptions)
     // A route keeps the error handler of when it was added, and plugins (Swagger UI's files, the
     // CORS preflight route) may add theirs before Nest installs its own: every route's errors
     // (the edge's refusals included) go to the app's handler of the moment, so all are enveloped.
-    route.errorHandler ??= (error, request, reply) => {
+    route.errorHandler ??= (error, request, reply) =>
       fastify.errorHandler.call(fastify, error, request, reply);
-    };
     const methods = [route.method].flat();
     if (route.url === INGEST_ROUTE.url && methods.includes(INGEST_ROUTE.method)) {
       route.bodyLimit = ingestLimit;

@@ -137,6 +137,9 @@ export function isPreflight(request: FastifyRequest): boolean {
  * refused as when CORS is off. Under /docs, only the files of the Swagger UI page exist.
  */
 export function unrouted(request: FastifyRequest, routes: RouteMethods): FastifyError | undefined {
+  // The common case first, without reading the route's options.
+  const { method, url } = request;
+  if (!request.is404 && method !== 'OPTIONS' && !url.startsWith('/docs/')) return undefined;
   const takenOptions =
     request.method === 'OPTIONS' &&
     isPreflight(request) &&

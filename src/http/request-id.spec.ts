@@ -5,7 +5,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
 
 describe(RequestIds.name, () => {
   const ids = new RequestIds();
-  ids.attach(new Secrets(['secret-key-1', 'token.2']));
+  ids.attach(new Secrets(['secret-key-1', 'token.2.long']));
 
   it.each(['abc', 'a'.repeat(128), 'trace:1.2_3-4', 'A-Z.a-z:0_9', 'secret-key'])(
     'keeps %s',
@@ -24,7 +24,7 @@ describe(RequestIds.name, () => {
     ['a, b'],
     ['secret-key-1'],
     ['trace-secret-key-1-x'],
-    ['token.2'],
+    ['token.2.long'],
   ])('generates an id for %j', (id) => {
     const generated = ids.from({ 'x-request-id': id });
     expect(generated).toMatch(UUID);

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { AuditModule } from './audit/audit.module.js';
 import { ClockModule } from './common/clock.js';
+import { SecretsModule } from './common/secrets.js';
 import { appConfig } from './config/app.config.js';
 import { operationsConfig } from './config/operations.config.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -22,6 +23,7 @@ import { SnapshotsModule } from './snapshots/snapshots.module.js';
       load: [appConfig, operationsConfig],
     }),
     ClockModule,
+    SecretsModule,
     MetricsModule,
     DatabaseModule,
     EventsModule,

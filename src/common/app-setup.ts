@@ -137,18 +137,23 @@ export function createHttpAdapter(config: OperationsConfig, logger: Logger): Tal
         : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
           ? [408, 'the request was not received in time']
           : [400, 'malformed HTTP request'];
-    const requestId = randomUUID();
+    // The request being answered, when it is the one that failed (its body broken or too slow):
+    // its request line and headers were read.
+    const current = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
+    const failed = current && !current.req.complete ? current.req : undefined;
+    const requestId = failed ? requestIds.from(failed.headers) : randomUUID();
     logger.warn({ request_id: requestId, status, code: error.code }, `client error: ${message}`);
     socket.end(socketError(status, message, requestId, headersFor('/api/')));
-    const remoteAddress = (socket as { remoteAddress?: string }).remoteAddress ?? null;
     records.record({
       requestId,
-      method: null,
+      method: failed?.method ?? null,
       route: null,
-      url: null,
+      url: failed?.url ?? null,
       status,
       ms: 0,
-      remoteAddress,
+      remoteAddress: failed
+        ? clientAddress(failed)
+        : ((socket as { remoteAddress?: string }).remoteAddress ?? null),
     });
   };
   const adapter = new TallyHttpAdapter({
@@ -234,7 +239,7 @@ export function configureApp(app: NestFastifyApplication, logger: Logger): void 
   app.setGlobalPrefix(API_PREFIX, { exclude: [METRICS_PATH] });
   // First, so that its hooks run before any other (a GET with a body is refused with them).
   const adapter = app.getHttpAdapter() as TallyHttpAdapter;
-  const secrets = Secrets.of(config, operations);
+  const secrets = app.get(Secrets);
   adapter.records.attach(operations.metricsEnabled ? app.get(Metrics) : undefined, secrets);
   adapter.requestIds.attach(secrets);
   installEdgeHooks(adapter.getInstance(), {

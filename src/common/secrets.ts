@@ -1,5 +1,6 @@
-import type { AppConfig } from '../config/app.config.js';
-import type { OperationsConfig } from '../config/operations.config.js';
+import { Global, Module } from '@nestjs/common';
+import { appConfig, type AppConfig } from '../config/app.config.js';
+import { operationsConfig, type OperationsConfig } from '../config/operations.config.js';
 
 /**
  * Secrets shorter than this are not looked for in other values: they would match ordinary words
@@ -44,3 +45,18 @@ export class Secrets {
     return this.spellings.some((secret) => text.includes(secret));
   }
 }
+
+/** Provides the configured Secrets to every module. */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: Secrets,
+      useFactory: (config: AppConfig, operations: OperationsConfig) =>
+        Secrets.of(config, operations),
+      inject: [appConfig.KEY, operationsConfig.KEY],
+    },
+  ],
+  exports: [Secrets],
+})
+export class SecretsModule {}

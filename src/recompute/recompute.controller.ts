@@ -1,14 +1,4 @@
-import {
-  Body,
-  Controller,
-  Get,
-  Headers,
-  HttpCode,
-  Inject,
-  Param,
-  Post,
-  Query,
-} from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiError } from '../common/api-error.js';
 import { Enveloped } from '../common/envelope.js';
@@ -16,8 +6,6 @@ import { ManagementAuth } from '../common/api-key.guard.js';
 import { ApiEnvelope } from '../common/openapi.js';
 import { Secrets } from '../common/secrets.js';
 import { NoParameters } from '../common/validation.js';
-import { appConfig, type AppConfig } from '../config/app.config.js';
-import { operationsConfig, type OperationsConfig } from '../config/operations.config.js';
 import { CreateRecomputationDto } from './dto/create-recomputation.dto.js';
 import { ListRecomputationsQuery } from './dto/list-recomputations.query.js';
 import { RecomputeRunDto, toRunDto } from './dto/recompute-run.dto.js';
@@ -37,15 +25,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 @ManagementAuth()
 @Controller('recomputations')
 export class RecomputeController {
-  private readonly secrets: Secrets;
-
   constructor(
     private readonly recompute: RecomputeService,
-    @Inject(appConfig.KEY) config: AppConfig,
-    @Inject(operationsConfig.KEY) operations: OperationsConfig,
-  ) {
-    this.secrets = Secrets.of(config, operations);
-  }
+    private readonly secrets: Secrets,
+  ) {}
 
   @Post()
   @HttpCode(202)

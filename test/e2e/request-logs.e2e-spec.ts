@@ -1,7 +1,7 @@
 import { INGEST_KEY, MANAGEMENT_KEY } from '../support/app.js';
 import { useTestApp } from '../support/context.js';
 import { parseMetrics, value } from '../support/metrics.js';
-import { rawRequest } from '../support/raw-http.js';
+import { rawExchange, rawRequest } from '../support/raw-http.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const METRICS_TOKEN = 'metrics-token-never-logged';
@@ -145,6 +145,22 @@ describe('request ids and access lines', () => {
         0,
       );
     }
+  });
+
+  it('names the method and URL of a request refused for its body (a broken chunk)', async () => {
+    const head =
+      'POST /api/v1/sources HTTP/1.1\r\nHost: x\r\nX-Request-Id: broken-chunk\r\n' +
+      `X-Management-Key: ${MANAGEMENT_KEY}\r\n` +
+      'Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n';
+    const text = await rawExchange(ctx.app.app.getHttpServer(), `${head}5\r\n{"a":\r\nZZ\r\n`);
+    expect(text).toMatch(/^HTTP\/1\.1 400 /);
+    expect(text).toContain('"request_id":"broken-chunk"');
+    const lines = logs
+      .entries()
+      .filter((entry) => entry.msg === 'request' && entry.request_id === 'broken-chunk');
+    expect(lines).toEqual([
+      expect.objectContaining({ method: 'POST', url: '/api/v1/sources', status: 400 }),
+    ]);
   });
 
   it('writes one access line for requests the router refuses (a path segment too long, not UTF-8)', async () => {

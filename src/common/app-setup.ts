@@ -10,7 +10,7 @@ import { operationsConfig, type OperationsConfig } from '../config/operations.co
 import { RequestRecords } from '../http/access-log.js';
 import { clientAddressOf } from '../http/client-address.js';
 import { corsOptions } from '../http/cors.js';
-import { answerDirectly } from '../http/direct-answer.js';
+import { answerDirectly, envelopeText, JSON_CONTENT_TYPE } from '../http/direct-answer.js';
 import { EarlyAnswers } from '../http/early-answers.js';
 import { installEdgeHooks } from '../http/edge.js';
 import { REQUEST_ID_HEADER, RequestIds } from '../http/request-id.js';
@@ -72,13 +72,6 @@ export class TallyHttpAdapter extends FastifyAdapter {
   }
 }
 
-/** The envelope of a 4xx that Node's HTTP server answers before Fastify sees the request. */
-function errorBody(message: string, requestId: string): string {
-  return JSON.stringify({
-    error: { code: 'invalid_request', message, details: [], request_id: requestId },
-  });
-}
-
 /**
  * A response written straight to the socket (no request object exists), in the envelope, with
  * `headers` (the API's security headers) and `requestId`.
@@ -89,10 +82,10 @@ function socketError(
   requestId: string,
   headers: Record<string, string>,
 ): string {
-  const body = errorBody(message, requestId);
+  const body = envelopeText('invalid_request', message, requestId);
   const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
   return (
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: ${JSON_CONTENT_TYPE}\r\n` +
     `${REQUEST_ID_HEADER}: ${requestId}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
     `${extra.join('')}Connection: close\r\n\r\n${body}`
   );

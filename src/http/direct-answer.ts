@@ -6,6 +6,11 @@ import { REQUEST_ID_HEADER } from './request-id.js';
 /** What Fastify sends for a serialized object; answers sent as bytes set it. */
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
+/** The error envelope of an answer given without Fastify, as JSON. */
+export function envelopeText(code: string, message: string, requestId: string): string {
+  return JSON.stringify({ error: { code, message, details: [], request_id: requestId } });
+}
+
 /** An error answered on Node's response itself, without Fastify. */
 export interface DirectAnswer {
   status: number;
@@ -30,7 +35,7 @@ export function answerDirectly(
 ): void {
   const started = performance.now();
   const { status, code, message, requestId } = answer;
-  const body = JSON.stringify({ error: { code, message, details: [], request_id: requestId } });
+  const body = envelopeText(code, message, requestId);
   response
     .writeHead(status, {
       ...answer.headers,
